@@ -1,0 +1,164 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One settings list for every target: Swift 6 language mode with strict concurrency everywhere.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "PersistentCache",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CacheCore", targets: ["CacheCore"]),
+        .library(name: "CacheRedis", targets: ["CacheRedis"]),
+        .library(name: "FaultProxy", targets: ["FaultProxy"]),
+        .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
+        .library(name: "ScenarioReport", targets: ["ScenarioReport"]),
+        .executable(name: "cache-scenarios", targets: ["cache-scenarios"]),
+        .executable(name: "fault-proxy", targets: ["fault-proxy"]),
+        .executable(name: "cache-bench", targets: ["cache-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: Cache core and backends
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]
+        ),
+        .target(
+            name: "CacheCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CacheRedis",
+            dependencies: [
+                "CacheCore",
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RedisServerSupport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Fault injection
+        .target(
+            name: "FaultProxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Scenario harness
+        .target(
+            name: "ScenarioKit",
+            dependencies: [
+                "CacheCore",
+                "CacheRedis",
+                "FaultProxy",
+                "RedisServerSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ScenarioReport",
+            dependencies: ["ScenarioKit"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "cache-scenarios",
+            dependencies: [
+                "ScenarioKit",
+                "ScenarioReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fault-proxy",
+            dependencies: [
+                "FaultProxy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cache-bench",
+            dependencies: [
+                "CacheCore",
+                "CacheRedis",
+                "CHiredis",
+                "RedisServerSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "CacheCoreTests",
+            dependencies: ["CacheCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CacheRedisTests",
+            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaultProxyTests",
+            dependencies: [
+                "FaultProxy",
+                "RedisServerSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ScenarioKitTests",
+            dependencies: ["ScenarioKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ScenarioReportTests",
+            dependencies: ["ScenarioReport", "ScenarioKit"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

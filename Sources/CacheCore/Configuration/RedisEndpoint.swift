@@ -1,0 +1,128 @@
+import Foundation
+
+/// Where and how to reach a Redis server, parsed from a `redis://` or `unix://` URL.
+///
+/// Supported forms:
+/// - `redis://[[user]:password@]host[:port][/db]` (port 6379 and database 0 by default);
+/// - `unix:///path/to/redis.sock[?db=N&password=…&user=…]`, also spelled `redis+unix://` or
+///   `redis-socket://`, or `redis://…` with a `?socket=/path` query.
+///
+/// `rediss://` (TLS) is refused with ``RedisEndpoint/ParseError/tlsUnsupported``: the hiredis release Debian
+/// ships (0.14) has no TLS. Use a TLS-terminating tunnel (stunnel, spiped) to a local port, or the REST
+/// backend (`KV_REST_API_URL`).
+public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// How to reach the server.
+    public enum Address: Sendable, Hashable {
+        /// A TCP host and port.
+        case tcp(host: String, port: Int)
+        /// A unix domain socket path.
+        case unixSocket(path: String)
+    }
+
+    /// How to reach the server.
+    public var address: Address
+    /// The ACL user name for `AUTH user password`, or `nil` for `AUTH password` (the `default` user).
+    public var username: String?
+    /// The password, or `nil` when the server needs none.
+    public var password: String?
+    /// The logical database selected with `SELECT` after connecting.
+    public var database: Int
+
+    /// Creates an endpoint.
+    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0) {
+        self.address = address
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    /// Why a URL could not be used.
+    public enum ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// `rediss://`: TLS is not available with this hiredis.
+        case tlsUnsupported
+        /// The scheme is not one of the supported ones.
+        case unsupportedScheme(String)
+        /// The URL is malformed; the associated text says what is wrong (never the password).
+        case malformed(String)
+
+        public var description: String {
+            switch self {
+            case .tlsUnsupported:
+                return "rediss:// (TLS) is not supported: the system hiredis (0.14) has no TLS. "
+                    + "Use redis:// through a local TLS tunnel (stunnel, spiped), a unix:// socket, "
+                    + "or the REST backend (KV_REST_API_URL + KV_REST_API_TOKEN)."
+            case .unsupportedScheme(let scheme):
+                return "unsupported scheme '\(scheme)': use redis://host:port/db or unix:///path/to.sock"
+            case .malformed(let reason):
+                return "malformed Redis URL: \(reason)"
+            }
+        }
+    }
+
+    /// Parses a Redis URL.
+    public init(url text: String) throws(ParseError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased() else {
+            throw .malformed("not a URL")
+        }
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name.lowercased(), $0.value ?? "") },
+            uniquingKeysWith: { _, last in last }
+        )
+        var username = components.user.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
+        var password = components.password.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
+        if let queryPassword = query["password"], !queryPassword.isEmpty { password = queryPassword }
+        if let queryUser = query["user"] ?? query["username"], !queryUser.isEmpty { username = queryUser }
+        var database = 0
+        if let db = query["db"] {
+            guard let parsed = Int(db), parsed >= 0 else { throw .malformed("database '\(db)' is not a number ≥ 0") }
+            database = parsed
+        }
+
+        switch scheme {
+        case "rediss":
+            throw .tlsUnsupported
+        case "unix", "redis+unix", "redis-socket":
+            let path = components.path.removingPercentEncoding ?? components.path
+            guard path.hasPrefix("/") else { throw .malformed("a unix socket URL needs an absolute path") }
+            self.init(address: .unixSocket(path: path), username: username, password: password, database: database)
+        case "redis", "valkey":
+            if let socket = query["socket"], !socket.isEmpty {
+                self.init(address: .unixSocket(path: socket), username: username, password: password, database: database)
+                return
+            }
+            guard let host = components.host, !host.isEmpty else { throw .malformed("no host") }
+            let port = components.port ?? 6379
+            guard (1...65_535).contains(port) else { throw .malformed("port \(port) out of range") }
+            let pathDatabase = components.path.split(separator: "/").first.map(String.init)
+            if let pathDatabase {
+                guard let parsed = Int(pathDatabase), parsed >= 0 else {
+                    throw .malformed("database '\(pathDatabase)' is not a number ≥ 0")
+                }
+                database = parsed
+            }
+            // URLComponents keeps IPv6 literals in brackets; hiredis wants them bare.
+            let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+            self.init(address: .tcp(host: bareHost, port: port), username: username, password: password, database: database)
+        default:
+            throw .unsupportedScheme(scheme)
+        }
+    }
+
+    /// The endpoint as a URL with the password replaced by `***`, safe for logs.
+    public var redactedURL: String {
+        var credentials = ""
+        if username != nil || password != nil {
+            credentials = "\(username ?? "")\(password == nil ? "" : ":***")@"
+        }
+        switch address {
+        case .tcp(let host, let port):
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            return "redis://\(credentials)\(shownHost):\(port)/\(database)"
+        case .unixSocket(let path):
+            return "unix://\(credentials)\(path)?db=\(database)"
+        }
+    }
+
+    public var description: String { redactedURL }
+}

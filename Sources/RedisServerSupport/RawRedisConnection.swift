@@ -1,0 +1,137 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A deliberately tiny, blocking RESP client used only to set up and inspect test servers (PING, AUTH,
+/// ACL, CONFIG, DEBUG …), independent of the code under test.
+enum RawRedisConnection {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends `arguments` and returns
+    /// the reply's raw RESP text.
+    static func roundTrip(port: Int, arguments: [String], password: String?, timeout: Duration) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "connect to port \(port) failed: errno \(errno)") }
+        var reader = Reader(fd: fd)
+        if let password {
+            try send(fd, ["AUTH", password])
+            let reply = try reader.readReply()
+            guard reply.hasPrefix("+OK") else { throw Failure(description: "AUTH failed: \(reply)") }
+        }
+        try send(fd, arguments)
+        return try reader.readReply()
+    }
+
+    static func encode(_ arguments: [String]) -> [UInt8] {
+        var bytes = Array("*\(arguments.count)\r\n".utf8)
+        for argument in arguments {
+            let utf8 = Array(argument.utf8)
+            bytes += Array("$\(utf8.count)\r\n".utf8)
+            bytes += utf8
+            bytes += [13, 10]
+        }
+        return bytes
+    }
+
+    private static func send(_ fd: Int32, _ arguments: [String]) throws {
+        let bytes = encode(arguments)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written > 0 else { throw Failure(description: "write failed: errno \(errno)") }
+            offset += written
+        }
+    }
+
+    /// Reads one complete RESP reply and returns it as text.
+    struct Reader {
+        let fd: Int32
+        var buffer: [UInt8] = []
+
+        mutating func readReply() throws -> String {
+            while true {
+                if let end = Self.completeReplyLength(buffer, from: 0) {
+                    let reply = String(decoding: buffer[..<end], as: UTF8.self)
+                    buffer.removeFirst(end)
+                    return reply
+                }
+                var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                guard count > 0 else { throw Failure(description: count == 0 ? "connection closed" : "read failed: errno \(errno)") }
+                buffer += chunk[..<count]
+            }
+        }
+
+        /// The length of the complete reply starting at `start`, or nil if more bytes are needed.
+        static func completeReplyLength(_ bytes: [UInt8], from start: Int) -> Int? {
+            guard start < bytes.count, let lineEnd = lineEnd(bytes, from: start) else { return nil }
+            let header = String(decoding: bytes[(start + 1)..<lineEnd], as: UTF8.self)
+            let afterHeader = lineEnd + 2
+            switch bytes[start] {
+            case UInt8(ascii: "$"):
+                guard let length = Int(header) else { return nil }
+                if length < 0 { return afterHeader - start }
+                let end = afterHeader + length + 2
+                return end <= bytes.count ? end - start : nil
+            case UInt8(ascii: "*"):
+                guard let count = Int(header) else { return nil }
+                var position = afterHeader
+                for _ in 0..<max(count, 0) {
+                    guard let length = completeReplyLength(bytes, from: position) else { return nil }
+                    position += length
+                }
+                return position - start
+            default:
+                return afterHeader - start
+            }
+        }
+
+        private static func lineEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+            var index = start
+            while index + 1 < bytes.count {
+                if bytes[index] == 13 && bytes[index + 1] == 10 { return index }
+                index += 1
+            }
+            return nil
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1, found by binding port 0 and closing the socket again.
+///
+/// Another process could take the port before it is used; callers retry on a bind failure.
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RawRedisConnection.Failure(description: "socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw RawRedisConnection.Failure(description: "bind failed: errno \(errno)") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw RawRedisConnection.Failure(description: "getsockname failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
