@@ -1,0 +1,51 @@
+import Foundation
+
+/// A latency distribution in milliseconds, sampled with a seeded generator.
+public enum LatencyDistribution: Sendable, Hashable, CustomStringConvertible {
+    /// Always the same value.
+    case fixed(Double)
+    /// Uniform between the bounds.
+    case uniform(minimum: Double, maximum: Double)
+    /// Log-normal with the given median and 99th percentile: the long tail real LLM calls have.
+    case logNormal(median: Double, p99: Double)
+
+    /// Draws one latency in milliseconds.
+    public func sample(using generator: inout some RandomNumberGenerator) -> Double {
+        switch self {
+        case .fixed(let value):
+            return value
+        case .uniform(let minimum, let maximum):
+            return maximum > minimum ? Double.random(in: minimum...maximum, using: &generator) : minimum
+        case .logNormal(let median, let p99):
+            // z(0.99) = 2.3263; sigma chosen so the 99th percentile lands on p99.
+            let sigma = log(p99 / median) / 2.3263
+            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator)
+            let u2 = Double.random(in: 0..<1, using: &generator)
+            let standardNormal = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+            return median * exp(sigma * standardNormal)
+        }
+    }
+
+    /// The distribution's mean, for the report.
+    public var mean: Double {
+        switch self {
+        case .fixed(let value): return value
+        case .uniform(let minimum, let maximum): return (minimum + maximum) / 2
+        case .logNormal(let median, let p99):
+            let sigma = log(p99 / median) / 2.3263
+            return median * exp(sigma * sigma / 2)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .fixed(let value): return "\(Self.format(value)) ms"
+        case .uniform(let minimum, let maximum): return "uniform \(Self.format(minimum))–\(Self.format(maximum)) ms"
+        case .logNormal(let median, let p99): return "log-normal, median \(Self.format(median)) ms, p99 \(Self.format(p99)) ms"
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+}

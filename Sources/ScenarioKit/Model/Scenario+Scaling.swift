@@ -1,0 +1,28 @@
+extension Scenario {
+    /// The scenario as it runs: scaled down by its ``QuickScaling`` when `quick`, with its seed replaced by
+    /// `seed` when one is given. Every phase and every fault is kept; request triggers and pauses shrink
+    /// with the run, never below what the fault needs to show (at least one request per phase).
+    public func prepared(quick: Bool, seed: UInt64?) -> Scenario {
+        var scenario = self
+        if let seed { scenario.workload.seed = seed }
+        guard quick else { return scenario }
+        let factor = self.quick.requestScale
+        let fullRequests = workload.requests
+        scenario.workload.requests = max(1, Int((Double(fullRequests) * factor).rounded()))
+        scenario.origin.latencyScale = origin.latencyScale * self.quick.latencyScale
+        scenario.timeline = timeline.map { event in
+            var event = event
+            switch event.trigger {
+            case .afterRequests(let count):
+                event.trigger = .afterRequests(min(scenario.workload.requests, Int((Double(count) * factor).rounded())))
+            case .afterSeconds(let seconds):
+                event.trigger = .afterSeconds(seconds * self.quick.timeScale)
+            }
+            if case .pause(let milliseconds, true) = event.action {
+                event.action = .pause(milliseconds: Int((Double(milliseconds) * self.quick.timeScale).rounded()), scaledInQuickMode: true)
+            }
+            return event
+        }
+        return scenario
+    }
+}

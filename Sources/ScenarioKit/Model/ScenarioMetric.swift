@@ -1,0 +1,108 @@
+import Foundation
+
+/// A measurement an expectation can name.
+public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
+    /// Requests sent.
+    case requests
+    /// Requests that threw or timed out (must be 0: the cache never breaks a request).
+    case failedRequests
+    /// Answers that differ from the origin's truth (must be 0).
+    case wrongAnswers
+    /// Hits (KV or memory) / requests.
+    case hitRate
+    /// The trace's best possible hit rate: 1 − distinct questions / requests.
+    case optimalHitRate
+    /// hitRate / optimalHitRate.
+    case hitRateVsOptimum
+    /// Hits served by the KV tier.
+    case kvHits
+    /// Hits served by the memory tier.
+    case memoryHits
+    /// KV hits / all hits.
+    case kvHitShare
+    /// Requests during which the KV tier failed and memory or the origin answered.
+    case fallbacks
+    /// KV errors of every class except `not_configured`, from the caches' statistics (whole run only).
+    case kvErrors
+    /// Calls to the LLM.
+    case llmCalls
+    /// Calls to the knowledge base.
+    case kbCalls
+    /// Mean request latency.
+    case meanLatencyMs
+    /// Median request latency.
+    case p50LatencyMs
+    /// 95th percentile request latency.
+    case p95LatencyMs
+    /// 99th percentile request latency.
+    case p99LatencyMs
+    /// Worst request latency.
+    case maxLatencyMs
+    /// Worst time a request spent in the cache itself: its latency minus the origin's time for it. The
+    /// "no request waits past the deadline plus origin time" check.
+    case maxCacheOverheadMs
+    /// Mean latency of the first request of each instance.
+    case coldStartLatencyMs
+    /// Hit rate of the first request of each instance.
+    case coldStartHitRate
+    /// Among requests for a question already answered earlier in the run, the share that hit.
+    case repeatHitRate
+    /// Among requests for a question this instance never saw but another instance answered earlier, the
+    /// share served by the KV tier: the cache is shared.
+    case crossInstanceKVHitRate
+    /// The mode of the instances that served the requests (`redis`, `memory-only`, or `mixed`).
+    case mode
+    /// Hit rate minus the memory-only baseline's hit rate, on the same trace.
+    case hitRateGain
+    /// 1 − LLM calls / baseline LLM calls.
+    case llmCallReduction
+    /// 1 − mean latency / baseline mean latency.
+    case meanLatencyReduction
+    /// 1 − cold-start latency / baseline cold-start latency.
+    case coldStartLatencyReduction
+
+    /// Whether the metric compares against the memory-only baseline (needs `baseline: memory-only`).
+    public var needsBaseline: Bool {
+        switch self {
+        case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction: return true
+        default: return false
+        }
+    }
+
+    /// Whether the metric can be restricted to one phase.
+    public var isPhaseScopable: Bool {
+        switch self {
+        case .kvErrors, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction: return false
+        default: return true
+        }
+    }
+
+    /// Whether the metric is text (compared with `equals`) rather than a number.
+    public var isText: Bool { self == .mode }
+
+    /// Whether the value is a ratio, shown as a percentage.
+    public var isRatio: Bool {
+        switch self {
+        case .hitRate, .optimalHitRate, .hitRateVsOptimum, .kvHitShare, .coldStartHitRate, .repeatHitRate,
+             .crossInstanceKVHitRate, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Formats a number without trailing noise.
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "n/a" }
+        if value == value.rounded() && abs(value) < 1e12 { return String(Int(value)) }
+        return String(format: abs(value) < 10 ? "%.3f" : "%.1f", value)
+    }
+
+    /// Formats a measured value of this metric for a report.
+    public func format(_ value: Double) -> String {
+        if value.isNaN { return "n/a" }
+        if isRatio { return String(format: "%.1f %%", value * 100) }
+        if rawValue.hasSuffix("Ms") { return String(format: "%.1f ms", value) }
+        return Self.format(value)
+    }
+}

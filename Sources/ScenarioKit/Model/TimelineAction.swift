@@ -1,0 +1,82 @@
+/// What a timeline event does.
+public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
+    /// Adds a toxic to the proxy between the instances and Redis.
+    case addToxic(ToxicSpecification)
+    /// Removes the toxic with this name.
+    case removeToxic(name: String)
+    /// Disables the proxy: listener closed, live connections cut (connection refused from then on).
+    case disableProxy
+    /// Enables the proxy again.
+    case enableProxy
+    /// Stops redis-server with SIGTERM (it saves first when persistence is on).
+    case redisStop
+    /// Kills redis-server with SIGKILL, as a crash would.
+    case redisKill
+    /// Starts redis-server again on the same port and directory (after a stop or a kill; stops it first
+    /// if it runs).
+    case redisRestart
+    /// Replaces every instance with a new one: memory gone, new connections (a deploy).
+    case deploy
+    /// Adds instances (serverless cold starts).
+    case coldStart(count: Int)
+    /// Removes the KV configuration from every running instance, and from instances started later (the
+    /// plan's rollback: `replaceKVStore(nil)`).
+    case removeKVConfiguration
+    /// Gives every running instance, and later ones, a KV configuration again.
+    case restoreKVConfiguration
+    /// Waits until every in-flight request and background KV write has finished.
+    case settle
+    /// Stops sending requests for a while; in-flight requests go on.
+    case pause(milliseconds: Int, scaledInQuickMode: Bool)
+    /// Only opens a phase.
+    case mark
+
+    /// The name used in scenario files.
+    public var name: String {
+        switch self {
+        case .addToxic: return "add-toxic"
+        case .removeToxic: return "remove-toxic"
+        case .disableProxy: return "disable-proxy"
+        case .enableProxy: return "enable-proxy"
+        case .redisStop: return "redis-stop"
+        case .redisKill: return "redis-kill"
+        case .redisRestart: return "redis-restart"
+        case .deploy: return "deploy"
+        case .coldStart: return "cold-start"
+        case .removeKVConfiguration: return "remove-kv-config"
+        case .restoreKVConfiguration: return "restore-kv-config"
+        case .settle: return "settle"
+        case .pause: return "pause"
+        case .mark: return "mark"
+        }
+    }
+
+    /// Every action name a scenario file may use.
+    public static let allNames = [
+        "add-toxic", "remove-toxic", "disable-proxy", "enable-proxy", "redis-stop", "redis-kill", "redis-restart",
+        "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
+    ]
+
+    /// Whether the action needs a redis-server and proxy (a scenario without Redis cannot use it).
+    public var needsRedis: Bool {
+        switch self {
+        case .addToxic, .removeToxic, .disableProxy, .enableProxy, .redisStop, .redisKill, .redisRestart,
+             .restoreKVConfiguration:
+            return true
+        case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark:
+            return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .addToxic(let toxic): return "add toxic \(toxic)"
+        case .removeToxic(let name): return "remove toxic \(name)"
+        case .coldStart(let count): return "cold start of \(count) instance\(count == 1 ? "" : "s")"
+        case .pause(let milliseconds, _): return "pause \(milliseconds) ms"
+        case .removeKVConfiguration: return "remove the KV configuration (rollback)"
+        case .restoreKVConfiguration: return "restore the KV configuration"
+        default: return name
+        }
+    }
+}

@@ -1,0 +1,58 @@
+/// The cache instances of a scenario: how many, which backend, how they read.
+public struct Topology: Sendable, Hashable {
+    /// The KV backend every instance is configured with.
+    public enum Backend: String, Sendable, Hashable, CaseIterable {
+        /// A redis-server started by the runner, reached through the fault proxy (`REDIS_URL`).
+        case redis
+        /// No KV configuration at all: the instances detect memory-only mode.
+        case none
+    }
+
+    /// The order in which tiers are read.
+    public enum ReadStrategy: String, Sendable, Hashable, CaseIterable {
+        /// KV first, then memory (the plan's order).
+        case kvFirst = "kv-first"
+    }
+
+    /// How a request picks the instance that serves it.
+    public enum Routing: String, Sendable, Hashable, CaseIterable {
+        /// A seeded uniform choice among the live instances, as a load balancer spreading traffic.
+        case random
+        /// Instances in turn.
+        case roundRobin = "round-robin"
+    }
+
+    /// The number of instances at start.
+    public var instances: Int
+    /// The KV backend.
+    public var backend: Backend
+    /// The read order.
+    public var readStrategy: ReadStrategy
+    /// Whether redis-server keeps its data on disk (AOF + RDB), so a restart keeps the cache.
+    public var persistence: Bool
+    /// The Redis connections of each instance.
+    public var redisConnections: Int
+    /// How requests are spread over instances.
+    public var routing: Routing
+    /// The memory tier's entry bound per instance.
+    public var memoryMaximumEntries: Int
+
+    /// Creates a topology.
+    public init(
+        instances: Int = 1,
+        backend: Backend = .redis,
+        readStrategy: ReadStrategy = .kvFirst,
+        persistence: Bool = false,
+        redisConnections: Int = 1,
+        routing: Routing = .random,
+        memoryMaximumEntries: Int = 10_000
+    ) {
+        self.instances = instances
+        self.backend = backend
+        self.readStrategy = readStrategy
+        self.persistence = persistence
+        self.redisConnections = redisConnections
+        self.routing = routing
+        self.memoryMaximumEntries = memoryMaximumEntries
+    }
+}

@@ -1,0 +1,347 @@
+import Foundation
+import Yams
+
+/// Reads scenario files (YAML, or JSON, which the YAML parser also reads) into ``Scenario`` values,
+/// refusing anything it does not understand with an error that names the file, the field and what was
+/// expected.
+public enum ScenarioParser {
+    /// The file extensions treated as scenario files.
+    public static let fileExtensions: Set<String> = ["yaml", "yml", "json"]
+
+    /// Reads and validates one file.
+    public static func load(file path: String) throws(ScenarioFileError) -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ScenarioFileError(file: path, field: "(file)", expected: "a readable UTF-8 file", found: "\(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Finds the scenario files named by `paths` (files, or directories searched one level deep), sorted by
+    /// name within each directory.
+    public static func scenarioFiles(in paths: [String]) throws(ScenarioFileError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ScenarioFileError(file: path, field: "(file)", expected: "an existing scenario file or directory", found: "nothing at this path")
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                let found = names.filter { fileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+                files += found.map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// Parses scenario text; `file` is only used to name it in errors and in the result.
+    public static func parse(_ text: String, file: String) throws(ScenarioFileError) -> Scenario {
+        let root: Node
+        do {
+            guard let parsed = try Yams.compose(yaml: text) else {
+                throw ScenarioFileError(file: file, field: "(file)", expected: "a scenario mapping", found: "an empty document")
+            }
+            root = parsed
+        } catch let error as ScenarioFileError {
+            throw error
+        } catch {
+            let message = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            throw ScenarioFileError(file: file, field: "(file)", expected: "valid YAML or JSON", found: "a syntax error: \(message)")
+        }
+        var reader = try MappingReader(root, file: file, path: "")
+        let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let name = try reader.string("name", default: defaultName.isEmpty ? "scenario" : defaultName) ?? "scenario"
+        let title = try reader.string("title", default: name) ?? name
+        let description = try reader.string("description", default: "") ?? ""
+        let deadline = try reader.int("kvDeadlineMs", default: 2000, in: 1...60_000)
+        let initialPhase = try reader.string("initialPhase", default: "start") ?? "start"
+        let topology = try parseTopology(try reader.requiredNode("topology", expected: "a topology mapping"), file: file)
+        let workload = try parseWorkload(try reader.requiredNode("workload", expected: "a workload mapping"), file: file)
+        let origin = try parseOrigin(reader.node("origin"), file: file)
+        let timeline = try parseTimeline(reader.node("timeline"), file: file, requests: workload.requests)
+        let expectations = try parseExpectations(reader.node("expectations"), file: file)
+        let baseline: Scenario.Baseline? = reader.has("baseline") ? try reader.choice("baseline") : nil
+        let quick = try parseQuick(reader.node("quick"), file: file)
+        try reader.finish()
+
+        let scenario = Scenario(
+            name: name, title: title, description: description, file: file, kvDeadlineMilliseconds: deadline,
+            topology: topology, workload: workload, origin: origin, timeline: timeline, expectations: expectations,
+            baseline: baseline, quick: quick, initialPhase: initialPhase)
+        try validate(scenario, root: root)
+        return scenario
+    }
+
+    // MARK: - Sections
+
+    static func parseTopology(_ node: Node, file: String) throws(ScenarioFileError) -> Topology {
+        var reader = try MappingReader(node, file: file, path: "topology")
+        let topology = Topology(
+            instances: try reader.int("instances", default: 1, in: 1...64),
+            backend: try reader.choice("backend"),
+            readStrategy: try reader.choice("readStrategy", default: .kvFirst),
+            persistence: try reader.bool("persistence", default: false),
+            redisConnections: try reader.int("redisConnections", default: 1, in: 1...64),
+            routing: try reader.choice("routing", default: .random),
+            memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000))
+        try reader.finish()
+        return topology
+    }
+
+    static func parseWorkload(_ node: Node, file: String) throws(ScenarioFileError) -> WorkloadSpecification {
+        var reader = try MappingReader(node, file: file, path: "workload")
+        let workload = WorkloadSpecification(
+            questions: try reader.int("questions", in: 1...1_000_000),
+            zipfExponent: try reader.double("zipfExponent", default: 1.0, in: 0...5),
+            requests: try reader.int("requests", in: 1...10_000_000),
+            concurrency: try reader.int("concurrency", default: 8, in: 1...1024),
+            seed: UInt64(try reader.int("seed", default: 1, in: 0...Int.max)),
+            ttlSeconds: try reader.int("ttlSeconds", default: 3600, in: 1...31_536_000))
+        try reader.finish()
+        return workload
+    }
+
+    static func parseOrigin(_ node: Node?, file: String) throws(ScenarioFileError) -> OriginSpecification {
+        guard let node else { return OriginSpecification() }
+        var reader = try MappingReader(node, file: file, path: "origin")
+        let defaults = OriginSpecification()
+        let kbShare = try reader.double("kbShare", default: defaults.kbShare, in: 0...1)
+        let kb = try reader.node("kbLatencyMs").map { node throws(ScenarioFileError) in
+            try parseLatency(node, file: file, path: "origin.kbLatencyMs")
+        } ?? defaults.kbLatency
+        let llm = try reader.node("llmLatencyMs").map { node throws(ScenarioFileError) in
+            try parseLatency(node, file: file, path: "origin.llmLatencyMs")
+        } ?? defaults.llmLatency
+        let scale = try reader.double("latencyScale", default: 1, in: 0...10, excludingLowerBound: true)
+        try reader.finish()
+        return OriginSpecification(kbShare: kbShare, kbLatency: kb, llmLatency: llm, latencyScale: scale)
+    }
+
+    static func parseLatency(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> LatencyDistribution {
+        if case .scalar = node {
+            guard let value = MappingReader.number(node), value >= 0, value <= 600_000 else {
+                throw ScenarioFileError(file: file, line: node.mark?.line, field: path,
+                                        expected: "milliseconds in 0…600000, or a distribution mapping", found: MappingReader.describe(node))
+            }
+            return .fixed(value)
+        }
+        var reader = try MappingReader(node, file: file, path: path)
+        enum Kind: String, CaseIterable { case fixed, uniform, lognormal }
+        let kind: Kind = try reader.choice("distribution", default: .uniform)
+        let distribution: LatencyDistribution
+        switch kind {
+        case .fixed:
+            distribution = .fixed(try reader.double("value", in: 0...600_000))
+        case .uniform:
+            let minimum = try reader.double("min", in: 0...600_000)
+            let maximum = try reader.double("max", in: 0...600_000)
+            guard maximum >= minimum else {
+                throw reader.error("max", expected: "a number ≥ min (\(ScenarioMetric.format(minimum)))", found: reader.node("max"))
+            }
+            distribution = .uniform(minimum: minimum, maximum: maximum)
+        case .lognormal:
+            let median = try reader.double("median", in: 0...600_000, excludingLowerBound: true)
+            let p99 = try reader.double("p99", in: 0...600_000, excludingLowerBound: true)
+            guard p99 > median else {
+                throw reader.error("p99", expected: "a number > median (\(ScenarioMetric.format(median)))", found: reader.node("p99"))
+            }
+            distribution = .logNormal(median: median, p99: p99)
+        }
+        try reader.finish()
+        return distribution
+    }
+
+    static func parseTimeline(_ node: Node?, file: String, requests: Int) throws(ScenarioFileError) -> [TimelineEvent] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else {
+            throw ScenarioFileError(file: file, line: node.mark?.line, field: "timeline", expected: "a list of events", found: MappingReader.describe(node))
+        }
+        var events: [TimelineEvent] = []
+        for (index, item) in items.enumerated() {
+            let path = "timeline[\(index)]"
+            var reader = try MappingReader(item, file: file, path: path)
+            let trigger: TimelineEvent.Trigger
+            switch (reader.has("afterRequests"), reader.has("atSeconds")) {
+            case (true, false):
+                trigger = .afterRequests(try reader.int("afterRequests", in: 0...requests))
+            case (false, true):
+                trigger = .afterSeconds(try reader.double("atSeconds", in: 0...3600))
+            default:
+                throw ScenarioFileError(file: file, line: reader.line, field: "\(path).afterRequests",
+                                        expected: "exactly one of 'afterRequests' (0…\(requests)) or 'atSeconds'",
+                                        found: reader.has("afterRequests") ? "both" : "neither")
+            }
+            let actionName = try reader.string("action", required: true) ?? ""
+            let action: TimelineAction
+            switch actionName {
+            case "add-toxic":
+                action = .addToxic(try parseToxic(try reader.requiredNode("toxic", expected: "a toxic mapping"), file: file, path: "\(path).toxic"))
+            case "remove-toxic":
+                action = .removeToxic(name: try reader.string("name", required: true) ?? "")
+            case "disable-proxy": action = .disableProxy
+            case "enable-proxy": action = .enableProxy
+            case "redis-stop": action = .redisStop
+            case "redis-kill": action = .redisKill
+            case "redis-restart": action = .redisRestart
+            case "deploy": action = .deploy
+            case "cold-start": action = .coldStart(count: try reader.int("count", default: 1, in: 1...64))
+            case "remove-kv-config": action = .removeKVConfiguration
+            case "restore-kv-config": action = .restoreKVConfiguration
+            case "settle": action = .settle
+            case "pause":
+                action = .pause(milliseconds: try reader.int("ms", in: 0...600_000),
+                                scaledInQuickMode: try reader.bool("scaledInQuickMode", default: true))
+            case "mark": action = .mark
+            default:
+                throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
+            }
+            let phase = try reader.string("phase")
+            let fault = try reader.bool("fault", default: false)
+            try reader.finish()
+            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault))
+        }
+        return events
+    }
+
+    static func parseToxic(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> ToxicSpecification {
+        var reader = try MappingReader(node, file: file, path: path)
+        let typeNode = reader.node("type")
+        guard let typeNode, case .scalar = typeNode, let type = typeNode.string,
+              let allowedAttributes = ToxicSpecification.attributesByType[type] else {
+            throw ScenarioFileError(file: file, line: typeNode?.mark?.line ?? reader.line, field: "\(path).type",
+                                    expected: "one of \(ToxicSpecification.attributesByType.keys.sorted().joined(separator: ", "))",
+                                    found: typeNode.map(MappingReader.describe) ?? "nothing (the field is required)")
+        }
+        enum StreamChoice: String, CaseIterable { case downstream, upstream }
+        let stream: StreamChoice = try reader.choice("stream", default: .downstream)
+        let name = try reader.string("name")
+        let toxicity = try reader.double("toxicity", default: 1, in: 0...1)
+        var attributes: [String: Int] = [:]
+        if let attributesNode = reader.node("attributes") {
+            var attributeReader = try MappingReader(attributesNode, file: file, path: "\(path).attributes")
+            for attribute in allowedAttributes where attributeReader.has(attribute) {
+                attributes[attribute] = try attributeReader.int(attribute, in: 0...100_000_000)
+            }
+            try attributeReader.finish(allowed: allowedAttributes.joined(separator: ", ") + " (for a \(type) toxic)")
+        }
+        try reader.finish()
+        return ToxicSpecification(name: name, type: type, stream: stream.rawValue, toxicity: toxicity, attributes: attributes)
+    }
+
+    static func parseExpectations(_ node: Node?, file: String) throws(ScenarioFileError) -> [Expectation] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else {
+            throw ScenarioFileError(file: file, line: node.mark?.line, field: "expectations", expected: "a list of expectations", found: MappingReader.describe(node))
+        }
+        var expectations: [Expectation] = []
+        for (index, item) in items.enumerated() {
+            let path = "expectations[\(index)]"
+            var reader = try MappingReader(item, file: file, path: path)
+            let metric: ScenarioMetric = try reader.choice("metric")
+            let phase = try reader.string("phase")
+            let given = ["max", "min", "equals"].filter { reader.has($0) }
+            guard given.count == 1 else {
+                throw ScenarioFileError(file: file, line: reader.line, field: "\(path).max",
+                                        expected: "exactly one of 'max', 'min' or 'equals'",
+                                        found: given.isEmpty ? "none" : given.joined(separator: " and "))
+            }
+            let comparison: Expectation.Comparison
+            switch given[0] {
+            case "equals":
+                guard metric.isText else {
+                    throw reader.error("equals", expected: "'max' or 'min' (\(metric.rawValue) is a number)", found: reader.node("equals"))
+                }
+                comparison = .equals(try reader.string("equals", required: true) ?? "")
+            default:
+                let key = given[0]
+                guard !metric.isText else {
+                    throw reader.error(key, expected: "'equals' (\(metric.rawValue) is text)", found: reader.node(key))
+                }
+                let threshold = try parseThreshold(reader.node(key), reader: reader, key: key)
+                comparison = key == "max" ? .atMost(threshold) : .atLeast(threshold)
+            }
+            if phase != nil, !metric.isPhaseScopable {
+                throw reader.error("phase", expected: "no phase (\(metric.rawValue) is measured over the whole run)", found: reader.node("phase"))
+            }
+            try reader.finish()
+            expectations.append(Expectation(metric: metric, phase: phase, comparison: comparison))
+        }
+        return expectations
+    }
+
+    /// A number, `deadline`, or `deadline + N` (milliseconds over the scenario's KV deadline).
+    static func parseThreshold(_ node: Node?, reader: MappingReader, key: String) throws(ScenarioFileError) -> Expectation.Threshold {
+        let expected = "a number, 'deadline' or 'deadline + <ms>'"
+        guard let node, case .scalar(let scalar) = node else { throw reader.error(key, expected: expected, found: node) }
+        if let number = MappingReader.number(node) { return .value(number) }
+        let text = scalar.string.replacingOccurrences(of: " ", with: "")
+        if text == "deadline" { return .deadlinePlus(0) }
+        if text.hasPrefix("deadline+"), let margin = Double(text.dropFirst("deadline+".count)), margin >= 0 {
+            return .deadlinePlus(margin)
+        }
+        throw reader.error(key, expected: expected, found: node)
+    }
+
+    static func parseQuick(_ node: Node?, file: String) throws(ScenarioFileError) -> QuickScaling {
+        guard let node else { return QuickScaling() }
+        var reader = try MappingReader(node, file: file, path: "quick")
+        let defaults = QuickScaling()
+        let quick = QuickScaling(
+            requestScale: try reader.double("requestScale", default: defaults.requestScale, in: 0...1, excludingLowerBound: true),
+            timeScale: try reader.double("timeScale", default: defaults.timeScale, in: 0...1),
+            latencyScale: try reader.double("latencyScale", default: defaults.latencyScale, in: 0...1, excludingLowerBound: true))
+        try reader.finish()
+        return quick
+    }
+
+    // MARK: - Cross-field checks
+
+    static func validate(_ scenario: Scenario, root: Node) throws(ScenarioFileError) {
+        let file = scenario.file
+        func line(_ section: String, _ index: Int) -> Int? {
+            guard case .sequence(let items)? = root[section], index < items.count else { return nil }
+            return items[index].mark?.line
+        }
+        var phases: Set<String> = [scenario.initialPhase]
+        var lastRequestTrigger = 0
+        for (index, event) in scenario.timeline.enumerated() {
+            if event.action.needsRedis, scenario.topology.backend == .none {
+                throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].action",
+                                        expected: "an action that needs no Redis (topology.backend is 'none')", found: "'\(event.action.name)'")
+            }
+            if case .afterRequests(let count) = event.trigger {
+                guard count >= lastRequestTrigger else {
+                    throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].afterRequests",
+                                            expected: "a count ≥ the previous event's (\(lastRequestTrigger)); events run in file order",
+                                            found: "\(count)")
+                }
+                lastRequestTrigger = count
+            }
+            if let phase = event.phase {
+                guard phases.insert(phase).inserted else {
+                    throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].phase",
+                                            expected: "a phase name not used before", found: "'\(phase)'")
+                }
+            }
+        }
+        for (index, expectation) in scenario.expectations.enumerated() {
+            if let phase = expectation.phase, !phases.contains(phase) {
+                throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].phase",
+                                        expected: "one of the timeline's phases: \(phases.sorted().joined(separator: ", "))", found: "'\(phase)'")
+            }
+            if expectation.metric.needsBaseline, scenario.baseline == nil {
+                throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].metric",
+                                        expected: "a metric that needs no baseline, or 'baseline: memory-only' at the top level",
+                                        found: "'\(expectation.metric.rawValue)'")
+            }
+        }
+        if scenario.baseline != nil, scenario.topology.backend == .none {
+            throw ScenarioFileError(file: file, field: "baseline", expected: "no baseline when topology.backend is 'none' (it is already memory-only)", found: "'memory-only'")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// Judges a scenario's expectations against what a run measured.
+public enum ExpectationEvaluator {
+    /// The expectations checked in every scenario, whatever its file says: the cache never fails a request
+    /// and never returns a wrong answer.
+    public static let implicitExpectations: [Expectation] = [
+        Expectation(metric: .failedRequests, comparison: .atMost(.value(0))),
+        Expectation(metric: .wrongAnswers, comparison: .atMost(.value(0))),
+    ]
+
+    /// Judges every expectation of `scenario` (plus the implicit ones the file does not already state).
+    public static func evaluate(
+        _ scenario: Scenario, primary: VariantResult, baseline: VariantResult?
+    ) -> [ExpectationOutcome] {
+        var outcomes: [ExpectationOutcome] = []
+        for implicit in implicitExpectations
+        where !scenario.expectations.contains(where: { $0.metric == implicit.metric && $0.phase == nil }) {
+            outcomes.append(judge(implicit, scenario: scenario, primary: primary, baseline: baseline, implicit: true))
+        }
+        for expectation in scenario.expectations {
+            outcomes.append(judge(expectation, scenario: scenario, primary: primary, baseline: baseline, implicit: false))
+        }
+        return outcomes
+    }
+
+    static func judge(
+        _ expectation: Expectation, scenario: Scenario, primary: VariantResult, baseline: VariantResult?, implicit: Bool
+    ) -> ExpectationOutcome {
+        let metric = expectation.metric
+        func outcome(measured: String, value: Double?, threshold: String, passed: Bool) -> ExpectationOutcome {
+            ExpectationOutcome(
+                expectation: expectation.description, metric: metric.rawValue, phase: expectation.phase,
+                measured: measured, measuredValue: value, threshold: threshold, passed: passed, implicit: implicit)
+        }
+        let metrics: MetricSet?
+        if let phase = expectation.phase {
+            metrics = primary.metrics(ofPhase: phase)
+        } else {
+            metrics = primary.metrics
+        }
+        guard let metrics else {
+            return outcome(measured: "phase not reached", value: nil, threshold: thresholdText(expectation, scenario), passed: false)
+        }
+        if case .equals(let expected) = expectation.comparison {
+            let measured = metric == .mode ? metrics.mode : "n/a"
+            return outcome(measured: measured, value: nil, threshold: "= \(expected)", passed: measured == expected)
+        }
+        let value: Double?
+        switch metric {
+        case .kvErrors:
+            value = Double(primary.cacheStatistics.kvErrors)
+        case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
+            value = baseline.map { comparisonValue(metric, primary: primary.metrics, baseline: $0.metrics) }
+        default:
+            value = metrics.value(of: metric)
+        }
+        guard let value, !value.isNaN else {
+            return outcome(measured: "no sample", value: nil, threshold: thresholdText(expectation, scenario), passed: false)
+        }
+        let passed: Bool
+        switch expectation.comparison {
+        case .atMost(let threshold): passed = value <= threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .atLeast(let threshold): passed = value >= threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .equals: passed = false
+        }
+        return outcome(measured: metric.format(value), value: value, threshold: thresholdText(expectation, scenario), passed: passed)
+    }
+
+    /// The before/after comparison metrics: KV run against the memory-only baseline on the same trace.
+    public static func comparisonValue(_ metric: ScenarioMetric, primary: MetricSet, baseline: MetricSet) -> Double {
+        func reduction(_ new: Double, _ old: Double) -> Double { old > 0 ? 1 - new / old : .nan }
+        switch metric {
+        case .hitRateGain: return primary.hitRate - baseline.hitRate
+        case .llmCallReduction: return reduction(Double(primary.llmCalls), Double(baseline.llmCalls))
+        case .meanLatencyReduction: return reduction(primary.planEquivalentLatency.mean, baseline.planEquivalentLatency.mean)
+        case .coldStartLatencyReduction:
+            return reduction(primary.coldStartPlanEquivalentMilliseconds, baseline.coldStartPlanEquivalentMilliseconds)
+        default: return .nan
+        }
+    }
+
+    static func thresholdText(_ expectation: Expectation, _ scenario: Scenario) -> String {
+        func text(_ threshold: Expectation.Threshold) -> String {
+            let resolved = expectation.metric.format(threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds))
+            if case .deadlinePlus = threshold { return "\(resolved) (\(threshold))" }
+            return resolved
+        }
+        switch expectation.comparison {
+        case .atMost(let threshold): return "≤ \(text(threshold))"
+        case .atLeast(let threshold): return "≥ \(text(threshold))"
+        case .equals(let expected): return "= \(expected)"
+        }
+    }
+}

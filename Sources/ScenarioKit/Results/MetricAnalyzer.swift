@@ -1,0 +1,109 @@
+/// Computes ``MetricSet``s from request records.
+public struct MetricAnalyzer: Sendable {
+    /// How long before a request another request's answer must have been delivered for it to count as
+    /// "answered earlier": the KV write happens in the background just after, so a request sent in the
+    /// same instant could not have found it.
+    public static let backgroundWriteGraceMilliseconds = 25.0
+
+    private let records: [RequestRecord]
+    private let isRepeat: [Bool]
+    private let isCrossInstance: [Bool]
+    private let isHittable: [Bool]
+
+    /// Prepares the analysis of a run's records (in any order).
+    public init(records: [RequestRecord]) {
+        let sorted = records.sorted { $0.index < $1.index }
+        self.records = sorted
+        // Earliest delivered answer per question, overall and per instance.
+        var earliest: [String: Double] = [:]
+        var earliestByInstance: [String: [Int: Double]] = [:]
+        for record in sorted where record.outcome != .failed && record.wrongAnswer == nil {
+            let end = record.endMilliseconds
+            earliest[record.question] = min(earliest[record.question] ?? .infinity, end)
+            earliestByInstance[record.question, default: [:]][record.instance] =
+                min(earliestByInstance[record.question]?[record.instance] ?? .infinity, end)
+        }
+        var seen: Set<String> = []
+        var isRepeat: [Bool] = []
+        var isCross: [Bool] = []
+        var isHittable: [Bool] = []
+        for record in sorted {
+            isHittable.append(!seen.insert(record.question).inserted)
+            let cutoff = record.startMilliseconds - Self.backgroundWriteGraceMilliseconds
+            let answeredBefore = (earliest[record.question] ?? .infinity) <= cutoff
+            isRepeat.append(answeredBefore)
+            let byInstance = earliestByInstance[record.question] ?? [:]
+            let ownBefore = (byInstance[record.instance] ?? .infinity) < record.startMilliseconds
+            let otherBefore = byInstance.contains { $0.key != record.instance && $0.value <= cutoff }
+            isCross.append(!ownBefore && otherBefore)
+        }
+        self.isRepeat = isRepeat
+        self.isCrossInstance = isCross
+        self.isHittable = isHittable
+    }
+
+    /// The measurements of the requests that pass `filter` (all by default).
+    public func metrics(where filter: (RequestRecord) -> Bool = { _ in true }) -> MetricSet {
+        var set = MetricSet()
+        var latencies: [Double] = []
+        var planLatencies: [Double] = []
+        var coldLatencies: [Double] = []
+        var coldPlanLatencies: [Double] = []
+        var modes: Set<String> = []
+        for (position, record) in records.enumerated() where filter(record) {
+            set.requests += 1
+            modes.insert(record.mode)
+            if isHittable[position] { set.hittable += 1 }
+            switch record.outcome {
+            case .kv: set.kvHits += 1
+            case .memory: set.memoryHits += 1
+            case .computed:
+                set.computed += 1
+                if record.responder == .llm { set.llmCalls += 1 } else if record.responder == .kb { set.kbCalls += 1 }
+            case .failed: set.failedRequests += 1
+            }
+            if record.wrongAnswer != nil { set.wrongAnswers += 1 }
+            if let kvError = record.kvError {
+                set.fallbacks += 1
+                set.fallbacksByClass[kvError, default: 0] += 1
+            }
+            latencies.append(record.latencyMilliseconds)
+            planLatencies.append(record.planEquivalentLatencyMilliseconds)
+            set.maxCacheOverheadMilliseconds = max(set.maxCacheOverheadMilliseconds, record.cacheOverheadMilliseconds)
+            if record.isColdStart {
+                set.coldStarts += 1
+                if record.isHit { set.coldStartHits += 1 }
+                coldLatencies.append(record.latencyMilliseconds)
+                coldPlanLatencies.append(record.planEquivalentLatencyMilliseconds)
+            }
+            if isRepeat[position] {
+                set.repeatRequests += 1
+                if record.isHit { set.repeatHits += 1 }
+            }
+            if isCrossInstance[position] {
+                set.crossInstanceRequests += 1
+                if record.outcome == .kv { set.crossInstanceKVHits += 1 }
+            }
+        }
+        set.latency = LatencyStatistics(milliseconds: latencies)
+        set.planEquivalentLatency = LatencyStatistics(milliseconds: planLatencies)
+        if !coldLatencies.isEmpty {
+            set.coldStartLatencyMilliseconds = coldLatencies.reduce(0, +) / Double(coldLatencies.count)
+            set.coldStartPlanEquivalentMilliseconds = coldPlanLatencies.reduce(0, +) / Double(coldPlanLatencies.count)
+        }
+        set.modes = modes.sorted()
+        return set
+    }
+
+    /// The run cut into `buckets` equal time slices by send time, for charts.
+    public func timeSeries(buckets: Int = 60) -> [TimeSeriesPoint] {
+        guard let last = records.map(\.startMilliseconds).max(), !records.isEmpty else { return [] }
+        let width = max(1, (last + 1) / Double(max(1, buckets)))
+        var points = (0..<max(1, buckets)).map { TimeSeriesPoint(startMilliseconds: Double($0) * width, widthMilliseconds: width) }
+        for record in records {
+            let slot = min(points.count - 1, Int(record.startMilliseconds / width))
+            points[slot].add(record)
+        }
+        return points
+    }
+}

@@ -1,0 +1,103 @@
+/// The measurements of a set of requests (a whole run, or one phase).
+public struct MetricSet: Sendable, Hashable, Codable {
+    /// Requests.
+    public var requests: Int = 0
+    /// Requests that threw or timed out.
+    public var failedRequests: Int = 0
+    /// Answers that differed from the origin's truth.
+    public var wrongAnswers: Int = 0
+    /// KV hits.
+    public var kvHits: Int = 0
+    /// Memory hits.
+    public var memoryHits: Int = 0
+    /// Misses answered by the origin.
+    public var computed: Int = 0
+    /// Requests that could have hit: their question was asked earlier in the trace.
+    public var hittable: Int = 0
+    /// Calls to the knowledge base.
+    public var kbCalls: Int = 0
+    /// Calls to the LLM.
+    public var llmCalls: Int = 0
+    /// Requests during which the KV tier failed.
+    public var fallbacks: Int = 0
+    /// Fallbacks by KV error class.
+    public var fallbacksByClass: [String: Int] = [:]
+    /// Request latency as measured (origin latency scaled).
+    public var latency: LatencyStatistics = .empty
+    /// Request latency with the origin's time at scale 1 (comparable with the plan's figures).
+    public var planEquivalentLatency: LatencyStatistics = .empty
+    /// Worst time spent in the cache itself (latency minus origin time).
+    public var maxCacheOverheadMilliseconds: Double = 0
+    /// First requests of instances.
+    public var coldStarts: Int = 0
+    /// Cold starts that hit.
+    public var coldStartHits: Int = 0
+    /// Mean latency of cold starts, as measured.
+    public var coldStartLatencyMilliseconds: Double = .nan
+    /// Mean latency of cold starts with the origin at scale 1.
+    public var coldStartPlanEquivalentMilliseconds: Double = .nan
+    /// Requests whose question had been answered, at least a moment before, elsewhere in the run.
+    public var repeatRequests: Int = 0
+    /// Repeat requests that hit.
+    public var repeatHits: Int = 0
+    /// Requests whose question this instance never answered but another instance had.
+    public var crossInstanceRequests: Int = 0
+    /// Cross-instance requests served by KV.
+    public var crossInstanceKVHits: Int = 0
+    /// The modes of the serving instances.
+    public var modes: [String] = []
+
+    /// Creates an empty set.
+    public init() {}
+
+    /// Hits of either tier.
+    public var hits: Int { kvHits + memoryHits }
+    /// Hits / requests.
+    public var hitRate: Double { requests == 0 ? .nan : Double(hits) / Double(requests) }
+    /// The best hit rate possible on these requests.
+    public var optimalHitRate: Double { requests == 0 ? .nan : Double(hittable) / Double(requests) }
+    /// Hit rate / optimum.
+    public var hitRateVsOptimum: Double { optimalHitRate > 0 ? hitRate / optimalHitRate : .nan }
+    /// KV hits / hits.
+    public var kvHitShare: Double { hits == 0 ? .nan : Double(kvHits) / Double(hits) }
+    /// Cold-start hit rate.
+    public var coldStartHitRate: Double { coldStarts == 0 ? .nan : Double(coldStartHits) / Double(coldStarts) }
+    /// Repeat hit rate.
+    public var repeatHitRate: Double { repeatRequests == 0 ? .nan : Double(repeatHits) / Double(repeatRequests) }
+    /// Cross-instance KV hit rate.
+    public var crossInstanceKVHitRate: Double {
+        crossInstanceRequests == 0 ? .nan : Double(crossInstanceKVHits) / Double(crossInstanceRequests)
+    }
+    /// One mode, or `mixed`.
+    public var mode: String { modes.count == 1 ? modes[0] : (modes.isEmpty ? "none" : "mixed") }
+
+    /// The value of a metric that is measured on a set of requests (`nil` for the others).
+    public func value(of metric: ScenarioMetric) -> Double? {
+        switch metric {
+        case .requests: return Double(requests)
+        case .failedRequests: return Double(failedRequests)
+        case .wrongAnswers: return Double(wrongAnswers)
+        case .hitRate: return hitRate
+        case .optimalHitRate: return optimalHitRate
+        case .hitRateVsOptimum: return hitRateVsOptimum
+        case .kvHits: return Double(kvHits)
+        case .memoryHits: return Double(memoryHits)
+        case .kvHitShare: return kvHitShare
+        case .fallbacks: return Double(fallbacks)
+        case .llmCalls: return Double(llmCalls)
+        case .kbCalls: return Double(kbCalls)
+        case .meanLatencyMs: return latency.mean
+        case .p50LatencyMs: return latency.p50
+        case .p95LatencyMs: return latency.p95
+        case .p99LatencyMs: return latency.p99
+        case .maxLatencyMs: return latency.max
+        case .maxCacheOverheadMs: return maxCacheOverheadMilliseconds
+        case .coldStartLatencyMs: return coldStartLatencyMilliseconds
+        case .coldStartHitRate: return coldStartHitRate
+        case .repeatHitRate: return repeatHitRate
+        case .crossInstanceKVHitRate: return crossInstanceKVHitRate
+        case .kvErrors, .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
+            return nil
+        }
+    }
+}

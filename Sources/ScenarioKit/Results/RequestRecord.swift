@@ -1,0 +1,79 @@
+/// What happened to one request: who served it, how long it took, whether the answer was right.
+public struct RequestRecord: Sendable, Hashable, Codable {
+    /// How the request was answered.
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// A KV hit.
+        case kv
+        /// A memory hit.
+        case memory
+        /// A miss: the origin computed the answer.
+        case computed
+        /// The request threw or did not finish in time.
+        case failed
+    }
+
+    /// The position in the trace.
+    public var index: Int
+    /// The question's text (the cache key).
+    public var question: String
+    /// The serving instance (numbered from 0 in creation order).
+    public var instance: Int
+    /// The phase the request was sent in (index into the run's phases).
+    public var phase: Int
+    /// When the request was sent, in milliseconds since the run started.
+    public var startMilliseconds: Double
+    /// How long the caller waited, in milliseconds.
+    public var latencyMilliseconds: Double
+    /// Time spent in the origin (compute closure), in milliseconds; 0 on a hit.
+    public var originMilliseconds: Double
+    /// The origin's simulated latency at scale 1, in milliseconds; 0 on a hit.
+    public var unscaledOriginMilliseconds: Double
+    /// How it was answered.
+    public var outcome: Outcome
+    /// Who computed the answer, on a miss (`kb` or `llm`).
+    public var responder: OriginSimulator.Responder?
+    /// The KV error class seen during the request (a fallback), if any.
+    public var kvError: String?
+    /// Why the answer was wrong, if it was.
+    public var wrongAnswer: String?
+    /// Why the request failed, if it did.
+    public var failure: String?
+    /// The serving instance's mode (`redis`, `memory-only`, …).
+    public var mode: String
+    /// Whether this was the first request of its instance (a cold start).
+    public var isColdStart: Bool
+
+    /// Creates a record.
+    public init(
+        index: Int, question: String, instance: Int, phase: Int, startMilliseconds: Double, latencyMilliseconds: Double,
+        originMilliseconds: Double, unscaledOriginMilliseconds: Double, outcome: Outcome,
+        responder: OriginSimulator.Responder?, kvError: String?, wrongAnswer: String?, failure: String?, mode: String,
+        isColdStart: Bool
+    ) {
+        self.index = index
+        self.question = question
+        self.instance = instance
+        self.phase = phase
+        self.startMilliseconds = startMilliseconds
+        self.latencyMilliseconds = latencyMilliseconds
+        self.originMilliseconds = originMilliseconds
+        self.unscaledOriginMilliseconds = unscaledOriginMilliseconds
+        self.outcome = outcome
+        self.responder = responder
+        self.kvError = kvError
+        self.wrongAnswer = wrongAnswer
+        self.failure = failure
+        self.mode = mode
+        self.isColdStart = isColdStart
+    }
+
+    /// Whether the cache answered (KV or memory).
+    public var isHit: Bool { outcome == .kv || outcome == .memory }
+    /// When the caller got its answer, in milliseconds since the run started.
+    public var endMilliseconds: Double { startMilliseconds + latencyMilliseconds }
+    /// Time spent in the cache itself: latency minus origin time.
+    public var cacheOverheadMilliseconds: Double { max(0, latencyMilliseconds - originMilliseconds) }
+    /// The latency the request would have had with the origin's real (unscaled) latency: the cache's own
+    /// time as measured, plus the origin's time at scale 1.
+    public var planEquivalentLatencyMilliseconds: Double { cacheOverheadMilliseconds + unscaledOriginMilliseconds }
+}
