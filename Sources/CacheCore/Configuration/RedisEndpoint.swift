@@ -84,7 +84,10 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             throw .tlsUnsupported
         case "unix", "redis+unix", "redis-socket":
             let path = components.path.removingPercentEncoding ?? components.path
-            guard path.hasPrefix("/") else { throw .malformed("a unix socket URL needs an absolute path") }
+            // "unix://relative/path" parses as host "relative": refuse it rather than connect to "/path".
+            guard path.hasPrefix("/"), (components.host ?? "").isEmpty else {
+                throw .malformed("a unix socket URL needs an absolute path: unix:///path/to/redis.sock")
+            }
             self.init(address: .unixSocket(path: path), username: username, password: password, database: database)
         case "redis", "valkey":
             if let socket = query["socket"], !socket.isEmpty {

@@ -1,0 +1,40 @@
+/// How a ``TieredCache`` behaves: namespace, deadline, TTL and memory bounds.
+public struct CacheConfiguration: Sendable {
+    /// The prefix of every KV key (`<namespace>:<key>`); ``TieredCache/invalidate(_:)`` never reaches
+    /// outside it, so several applications can share one Redis database.
+    public var namespace: String
+    /// The hard deadline of every KV operation (the plan's 2 s). The caller never waits longer than this,
+    /// plus a few milliseconds, for the KV tier.
+    public var kvDeadline: Duration
+    /// The TTL used when ``TieredCache/set(_:_:ttl:)`` is given none; `nil` means entries do not expire.
+    public var defaultTTL: Duration?
+    /// The bounds of the memory tier.
+    public var memory: MemoryTier.Limits
+    /// The longest key accepted, in UTF-8 bytes after normalisation; longer keys are a logged miss and
+    /// are never stored.
+    public var maximumKeyBytes: Int
+    /// The most KV writes allowed to run in the background at once; further writes are dropped (and
+    /// counted) rather than queued without bound while the KV tier is slow.
+    public var maximumBackgroundWrites: Int
+    /// How many keys one `SCAN` step asks for, and one delete removes, during invalidation.
+    public var invalidationBatchSize: Int
+
+    /// Creates a configuration; every value has the default the plan calls for.
+    public init(
+        namespace: String = "pcache",
+        kvDeadline: Duration = .seconds(2),
+        defaultTTL: Duration? = .seconds(3600),
+        memory: MemoryTier.Limits = MemoryTier.Limits(),
+        maximumKeyBytes: Int = 1 << 20,
+        maximumBackgroundWrites: Int = 1024,
+        invalidationBatchSize: Int = 500
+    ) {
+        self.namespace = namespace
+        self.kvDeadline = kvDeadline
+        self.defaultTTL = defaultTTL
+        self.memory = memory
+        self.maximumKeyBytes = maximumKeyBytes
+        self.maximumBackgroundWrites = max(1, maximumBackgroundWrites)
+        self.invalidationBatchSize = max(1, invalidationBatchSize)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Encodes cache entries as a versioned JSON envelope that any Redis client can read, and decodes them
+/// back, refusing anything it does not recognise instead of guessing.
+///
+/// Version 1:
+/// ```json
+/// {"v":1,"key":"what is a KV store?","value":"…","source":"kb","createdAt":1764265200000,"expiresAt":1764268800000}
+/// ```
+/// - `value` holds UTF-8 text; a value that is not valid UTF-8 is stored as `valueBase64` instead.
+/// - `createdAt` / `expiresAt` are Unix epoch milliseconds (`Date.now()` in JavaScript); `expiresAt` is
+///   omitted for entries without a TTL.
+/// - `key` is the cache key the entry was written for: a reader checks it, so a value can never be
+///   returned for another key even if the backend key mapping were ever wrong. Entries written by other
+///   clients may omit it.
+public enum CacheEntryCodec {
+    /// The envelope version this codec writes.
+    public static let currentVersion = 1
+
+    /// Why stored bytes were not accepted as an entry.
+    public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// Not a JSON object with the envelope's fields.
+        case malformed(String)
+        /// An envelope of a version this code does not know.
+        case unsupportedVersion(Int)
+        /// An envelope written for another key.
+        case keyMismatch
+
+        public var description: String {
+            switch self {
+            case .malformed(let reason): return "malformed entry: \(reason)"
+            case .unsupportedVersion(let version): return "unsupported entry version \(version)"
+            case .keyMismatch: return "entry was written for another key"
+            }
+        }
+    }
+
+    /// A decoded entry with the expiry it was written with.
+    public struct Decoded: Sendable, Hashable {
+        /// The entry.
+        public var entry: CacheEntry
+        /// When the entry expires, if it was written with a TTL.
+        public var expiresAt: Date?
+    }
+
+    private struct Envelope: Codable {
+        var v: Int
+        var key: String?
+        var value: String?
+        var valueBase64: String?
+        var source: String?
+        var createdAt: Double?
+        var expiresAt: Double?
+    }
+
+    private struct VersionProbe: Decodable {
+        var v: Int?
+    }
+
+    /// Encodes `entry`, written for `key`, with an optional expiry.
+    public static func encode(_ entry: CacheEntry, key: String, expiresAt: Date?) -> [UInt8] {
+        var envelope = Envelope(
+            v: currentVersion,
+            key: key,
+            source: entry.source.rawValue,
+            createdAt: (entry.createdAt.timeIntervalSince1970 * 1000).rounded(),
+            expiresAt: expiresAt.map { ($0.timeIntervalSince1970 * 1000).rounded() }
+        )
+        if let text = entry.text {
+            envelope.value = text
+        } else {
+            envelope.valueBase64 = Data(entry.value).base64EncodedString()
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a struct of strings and numbers cannot fail; an empty array would decode as malformed.
+        return (try? Array(encoder.encode(envelope))) ?? []
+    }
+
+    /// Decodes stored bytes, checking that they were written for `key` when they say which key.
+    public static func decode(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
+        let data = Data(bytes)
+        let decoder = JSONDecoder()
+        let envelope: Envelope
+        do {
+            envelope = try decoder.decode(Envelope.self, from: data)
+        } catch {
+            if let probe = try? decoder.decode(VersionProbe.self, from: data), let version = probe.v,
+                version != currentVersion {
+                throw .unsupportedVersion(version)
+            }
+            throw .malformed(bytes.isEmpty ? "empty value" : "not a JSON entry envelope")
+        }
+        guard envelope.v == currentVersion else { throw .unsupportedVersion(envelope.v) }
+        if let storedKey = envelope.key, storedKey != key { throw .keyMismatch }
+        let value: [UInt8]
+        if let text = envelope.value {
+            value = Array(text.utf8)
+        } else if let encoded = envelope.valueBase64 {
+            guard let data = Data(base64Encoded: encoded) else { throw .malformed("valueBase64 is not base64") }
+            value = Array(data)
+        } else {
+            throw .malformed("no value")
+        }
+        guard let source = envelope.source else { throw .malformed("no source") }
+        let createdAt = envelope.createdAt.map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date(timeIntervalSince1970: 0)
+        return Decoded(
+            entry: CacheEntry(bytes: value, source: CacheEntry.Source(rawValue: source), createdAt: createdAt),
+            expiresAt: envelope.expiresAt.map { Date(timeIntervalSince1970: $0 / 1000) }
+        )
+    }
+}

@@ -1,0 +1,120 @@
+/// The data structure behind ``MemoryTier``: a dictionary into an array of nodes threaded as a doubly
+/// linked list in recency order (head = most recent), with a free list so nodes are reused, not reallocated.
+struct LRUStorage {
+    private struct Node {
+        var key: String
+        var entry: CacheEntry
+        var size: Int
+        var expiresAt: ContinuousClock.Instant?
+        var previous: Int
+        var next: Int
+    }
+
+    private static let none = -1
+    private var index: [String: Int] = [:]
+    private var nodes: [Node] = []
+    private var freeSlots: [Int] = []
+    private var head = LRUStorage.none
+    private var tail = LRUStorage.none
+    private(set) var bytes = 0
+    private(set) var evictions = 0
+    private(set) var expirations = 0
+
+    init(evictions: Int = 0, expirations: Int = 0) {
+        self.evictions = evictions
+        self.expirations = expirations
+    }
+
+    var count: Int { index.count }
+    var keys: Dictionary<String, Int>.Keys { index.keys }
+
+    mutating func get(_ key: String, now: ContinuousClock.Instant) -> (entry: CacheEntry, expiresAt: ContinuousClock.Instant?)? {
+        guard let slot = index[key] else { return nil }
+        if let expiresAt = nodes[slot].expiresAt, expiresAt <= now {
+            unlinkAndFree(slot)
+            expirations += 1
+            return nil
+        }
+        moveToFront(slot)
+        return (nodes[slot].entry, nodes[slot].expiresAt)
+    }
+
+    mutating func insert(_ key: String, entry: CacheEntry, size: Int, expiresAt: ContinuousClock.Instant?) {
+        if let slot = index[key] {
+            bytes += size - nodes[slot].size
+            nodes[slot].entry = entry
+            nodes[slot].size = size
+            nodes[slot].expiresAt = expiresAt
+            moveToFront(slot)
+            return
+        }
+        let node = Node(key: key, entry: entry, size: size, expiresAt: expiresAt, previous: Self.none, next: head)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            nodes[free] = node
+            slot = free
+        } else {
+            nodes.append(node)
+            slot = nodes.count - 1
+        }
+        if head != Self.none { nodes[head].previous = slot }
+        head = slot
+        if tail == Self.none { tail = slot }
+        index[key] = slot
+        bytes += size
+    }
+
+    mutating func remove(_ key: String) -> Bool {
+        guard let slot = index[key] else { return false }
+        unlinkAndFree(slot)
+        return true
+    }
+
+    /// Evicts until both limits hold: expired entries from the cold end first, then the least recently used.
+    mutating func enforce(_ limits: MemoryTier.Limits, now: ContinuousClock.Instant) {
+        guard index.count > limits.maximumEntries || bytes > limits.maximumBytes else { return }
+        // Expired entries are free to drop; look at a bounded number from the cold end so a write stays O(1).
+        var slot = tail
+        var inspected = 0
+        while slot != Self.none && inspected < 32 && (index.count > limits.maximumEntries || bytes > limits.maximumBytes) {
+            let previous = nodes[slot].previous
+            if let expiresAt = nodes[slot].expiresAt, expiresAt <= now {
+                unlinkAndFree(slot)
+                expirations += 1
+            }
+            slot = previous
+            inspected += 1
+        }
+        while tail != Self.none && (index.count > limits.maximumEntries || bytes > limits.maximumBytes) {
+            unlinkAndFree(tail)
+            evictions += 1
+        }
+    }
+
+    private mutating func moveToFront(_ slot: Int) {
+        guard slot != head else { return }
+        unlink(slot)
+        nodes[slot].previous = Self.none
+        nodes[slot].next = head
+        if head != Self.none { nodes[head].previous = slot }
+        head = slot
+        if tail == Self.none { tail = slot }
+    }
+
+    private mutating func unlink(_ slot: Int) {
+        let previous = nodes[slot].previous
+        let next = nodes[slot].next
+        if previous != Self.none { nodes[previous].next = next } else { head = next }
+        if next != Self.none { nodes[next].previous = previous } else { tail = previous }
+    }
+
+    private mutating func unlinkAndFree(_ slot: Int) {
+        unlink(slot)
+        index[nodes[slot].key] = nil
+        bytes -= nodes[slot].size
+        // Drop the payload now rather than when the slot is reused, so freed memory is really freed.
+        nodes[slot].entry = CacheEntry(bytes: [], source: .kb)
+        nodes[slot].key = ""
+        freeSlots.append(slot)
+    }
+}

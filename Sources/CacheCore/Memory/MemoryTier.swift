@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+
+/// The in-process tier: bounded by entry count and by bytes, TTL-aware, least-recently-used eviction.
+///
+/// Unlike the seed's unbounded `Map`, it cannot grow without limit on a long-lived instance: inserting
+/// past either limit evicts expired entries first, then the least recently used ones.
+/// All operations are O(1) except ``removeAll(matching:)``, which scans.
+public final class MemoryTier: Sendable {
+    /// The bounds of the tier.
+    public struct Limits: Sendable, Hashable {
+        /// The most entries held at once.
+        public var maximumEntries: Int
+        /// The most bytes held at once, counting keys, values and a fixed per-entry overhead.
+        public var maximumBytes: Int
+
+        /// Creates limits; both must be positive.
+        public init(maximumEntries: Int = 10_000, maximumBytes: Int = 64 << 20) {
+            self.maximumEntries = max(1, maximumEntries)
+            self.maximumBytes = max(1, maximumBytes)
+        }
+    }
+
+    /// What the tier holds, for statistics.
+    public struct Usage: Sendable, Hashable {
+        /// Entries held now.
+        public var entries: Int
+        /// Bytes held now.
+        public var bytes: Int
+        /// Entries evicted to respect the limits since the tier was created.
+        public var evictions: Int
+        /// Entries dropped because their TTL had passed.
+        public var expirations: Int
+    }
+
+    /// Bytes counted for each entry beyond its key and value (node, dictionary slot, date fields).
+    static let entryOverhead = 96
+
+    /// The limits the tier was created with.
+    public let limits: Limits
+    private let storage: Mutex<LRUStorage>
+
+    /// Creates an empty tier.
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+        self.storage = Mutex(LRUStorage())
+    }
+
+    /// The entry at `key` if present and not expired; marks it most recently used.
+    public func get(_ key: String, now: ContinuousClock.Instant = .now) -> CacheEntry? {
+        storage.withLock { $0.get(key, now: now)?.entry }
+    }
+
+    /// Like ``get(_:now:)``, also returning when the entry expires.
+    public func getWithExpiry(
+        _ key: String, now: ContinuousClock.Instant = .now
+    ) -> (entry: CacheEntry, expiresAt: ContinuousClock.Instant?)? {
+        storage.withLock { $0.get(key, now: now) }
+    }
+
+    /// Stores `entry` at `key`, expiring at `expiresAt` if given; returns `false` (storing nothing) when the
+    /// entry alone is larger than the byte limit.
+    @discardableResult
+    public func set(_ key: String, _ entry: CacheEntry, expiresAt: ContinuousClock.Instant?) -> Bool {
+        let size = key.utf8.count + entry.value.count + Self.entryOverhead
+        guard size <= limits.maximumBytes else {
+            storage.withLock { _ = $0.remove(key) }
+            return false
+        }
+        storage.withLock { storage in
+            storage.insert(key, entry: entry, size: size, expiresAt: expiresAt)
+            storage.enforce(limits, now: .now)
+        }
+        return true
+    }
+
+    /// Removes the entry at `key`; returns whether there was one.
+    @discardableResult
+    public func remove(_ key: String) -> Bool {
+        storage.withLock { $0.remove(key) }
+    }
+
+    /// Removes every entry whose key matches `pattern`; returns how many were removed.
+    public func removeAll(matching pattern: GlobPattern) -> Int {
+        storage.withLock { storage in
+            if pattern.matchesEverything {
+                let count = storage.count
+                storage = LRUStorage(evictions: storage.evictions, expirations: storage.expirations)
+                return count
+            }
+            let doomed = storage.keys.filter { pattern.matches($0) }
+            for key in doomed { _ = storage.remove(key) }
+            return doomed.count
+        }
+    }
+
+    /// What the tier holds now.
+    public var usage: Usage {
+        storage.withLock { Usage(entries: $0.count, bytes: $0.bytes, evictions: $0.evictions, expirations: $0.expirations) }
+    }
+}

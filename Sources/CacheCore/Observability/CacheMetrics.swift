@@ -1,0 +1,73 @@
+import Metrics
+import Synchronization
+
+/// The cache's swift-metrics instruments, created once per cache with dimensions (never globals), so an
+/// application's metrics backend (Prometheus, OTel, StatsD …) sees:
+/// - `cache_lookups_total{namespace, result=kv_hit|memory_hit|miss}`
+/// - `cache_kv_duration_seconds{namespace, operation, outcome=ok|error}` (a timer: percentiles, not a count)
+/// - `cache_kv_errors_total{namespace, operation, class}`
+/// - `cache_fallbacks_total{namespace, operation}`
+/// - `cache_background_writes_total{namespace, result=ok|error|dropped}`
+final class CacheMetrics: Sendable {
+    /// The KV operations the cache performs.
+    enum Operation: String, CaseIterable {
+        case get, set, scan, delete
+    }
+
+    private let namespace: String
+    let kvHit: Counter
+    let memoryHit: Counter
+    let miss: Counter
+    private let latencyOK: [String: Metrics.Timer]
+    private let latencyError: [String: Metrics.Timer]
+    private let fallbacks: [String: Counter]
+    let backgroundOK: Counter
+    let backgroundError: Counter
+    let backgroundDropped: Counter
+    private let errorCounters = Mutex<[String: Counter]>([:])
+
+    init(namespace: String) {
+        self.namespace = namespace
+        let base = [("namespace", namespace)]
+        kvHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "kv_hit")])
+        memoryHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "memory_hit")])
+        miss = Counter(label: "cache_lookups_total", dimensions: base + [("result", "miss")])
+        var ok: [String: Metrics.Timer] = [:]
+        var failed: [String: Metrics.Timer] = [:]
+        var fallbacks: [String: Counter] = [:]
+        for operation in Operation.allCases {
+            let dimensions = base + [("operation", operation.rawValue)]
+            ok[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "ok")])
+            failed[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "error")])
+            fallbacks[operation.rawValue] = Counter(label: "cache_fallbacks_total", dimensions: dimensions)
+        }
+        latencyOK = ok
+        latencyError = failed
+        self.fallbacks = fallbacks
+        backgroundOK = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "ok")])
+        backgroundError = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "error")])
+        backgroundDropped = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "dropped")])
+    }
+
+    func recordLatency(_ duration: Duration, operation: Operation, succeeded: Bool) {
+        let nanoseconds = duration / .nanoseconds(1)
+        (succeeded ? latencyOK : latencyError)[operation.rawValue]?.recordNanoseconds(Int64(nanoseconds))
+    }
+
+    func recordError(_ code: KVError.Code, operation: Operation) {
+        let key = "\(operation.rawValue)/\(code.name)"
+        let counter = errorCounters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let created = Counter(
+                label: "cache_kv_errors_total",
+                dimensions: [("namespace", namespace), ("operation", operation.rawValue), ("class", code.name)])
+            counters[key] = created
+            return created
+        }
+        counter.increment()
+    }
+
+    func recordFallback(operation: Operation) {
+        fallbacks[operation.rawValue]?.increment()
+    }
+}

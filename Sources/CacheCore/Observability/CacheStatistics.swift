@@ -1,0 +1,47 @@
+/// A snapshot of what a ``TieredCache`` has done since it was created, for the scenario harness,
+/// dashboards and tests.
+public struct CacheStatistics: Sendable, Codable, Hashable {
+    /// The backend mode: `"redis"`, `"memory-only"`, …
+    public var mode: String
+    /// Lookups made (`get`, `lookup`, and the lookup inside `getOrCompute`).
+    public var lookups: Int
+    /// Lookups answered by the KV tier.
+    public var kvHits: Int
+    /// Lookups answered by the memory tier.
+    public var memoryHits: Int
+    /// Lookups answered by neither tier.
+    public var misses: Int
+    /// Operations where the KV tier failed (error or timeout) and the cache went on with memory alone.
+    public var fallbacks: Int
+    /// KV failures by class (``KVError/Code/name``).
+    public var kvErrorsByClass: [String: Int]
+    /// Latency of KV operations as the cache saw them, in microseconds.
+    public var kvLatency: LatencySummary
+    /// KV writes started in the background (sets and write-backs).
+    public var backgroundWrites: Int
+    /// Background KV writes that failed.
+    public var backgroundWriteFailures: Int
+    /// Background KV writes dropped because too many were already running.
+    public var backgroundWritesDropped: Int
+    /// Memory hits written back to the KV tier.
+    public var writeBacks: Int
+    /// Stored entries that could not be decoded (counted as misses).
+    public var malformedEntries: Int
+    /// Keys refused as too long (counted as misses, never stored).
+    public var rejectedKeys: Int
+    /// What the memory tier holds now.
+    public var memoryEntries: Int
+    /// Bytes the memory tier holds now.
+    public var memoryBytes: Int
+    /// Memory entries evicted to respect the limits.
+    public var memoryEvictions: Int
+
+    /// Share of lookups answered by either tier (0 when there were none).
+    public var hitRate: Double { lookups == 0 ? 0 : Double(kvHits + memoryHits) / Double(lookups) }
+    /// Share of lookups answered by the KV tier.
+    public var kvHitRate: Double { lookups == 0 ? 0 : Double(kvHits) / Double(lookups) }
+    /// Share of lookups answered by the memory tier.
+    public var memoryHitRate: Double { lookups == 0 ? 0 : Double(memoryHits) / Double(lookups) }
+    /// All KV failures, whatever their class.
+    public var kvErrors: Int { kvErrorsByClass.values.reduce(0, +) }
+}

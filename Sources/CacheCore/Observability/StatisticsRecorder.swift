@@ -1,0 +1,90 @@
+import Histogram
+import Synchronization
+
+/// Counts what the cache does, for ``CacheStatistics``. One lock, held for a few increments.
+final class StatisticsRecorder: Sendable {
+    private struct Counts {
+        var lookups = 0
+        var kvHits = 0
+        var memoryHits = 0
+        var misses = 0
+        var fallbacks = 0
+        var kvErrorsByClass: [String: Int] = [:]
+        var backgroundWrites = 0
+        var backgroundWriteFailures = 0
+        var backgroundWritesDropped = 0
+        var writeBacks = 0
+        var malformedEntries = 0
+        var rejectedKeys = 0
+        // Microseconds; up to an hour, 3 significant digits.
+        var kvLatency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    private let counts = Mutex(Counts())
+
+    enum LookupOutcome {
+        case kvHit, memoryHit, miss
+    }
+
+    func recordLookup(_ outcome: LookupOutcome, fellBack: Bool) {
+        counts.withLock { counts in
+            counts.lookups += 1
+            switch outcome {
+            case .kvHit: counts.kvHits += 1
+            case .memoryHit: counts.memoryHits += 1
+            case .miss: counts.misses += 1
+            }
+            if fellBack { counts.fallbacks += 1 }
+        }
+    }
+
+    func recordKVLatency(_ duration: Duration) {
+        let micros = UInt64(max(0, duration / .microseconds(1)))
+        counts.withLock { _ = $0.kvLatency.record(Swift.min(micros, 3_600_000_000)) }
+    }
+
+    func recordKVError(_ code: KVError.Code) {
+        counts.withLock { $0.kvErrorsByClass[code.name, default: 0] += 1 }
+    }
+
+    func recordFallback() { counts.withLock { $0.fallbacks += 1 } }
+    func recordBackgroundWrite() { counts.withLock { $0.backgroundWrites += 1 } }
+    func recordBackgroundWriteFailure() { counts.withLock { $0.backgroundWriteFailures += 1 } }
+    func recordBackgroundWriteDropped() { counts.withLock { $0.backgroundWritesDropped += 1 } }
+    func recordWriteBack() { counts.withLock { $0.writeBacks += 1 } }
+    func recordMalformedEntry() { counts.withLock { $0.malformedEntries += 1 } }
+    func recordRejectedKey() { counts.withLock { $0.rejectedKeys += 1 } }
+
+    func snapshot(mode: String, memory: MemoryTier.Usage) -> CacheStatistics {
+        counts.withLock { counts in
+            let histogram = counts.kvLatency
+            let latency = histogram.totalCount == 0
+                ? LatencySummary.empty
+                : LatencySummary(
+                    count: Int(histogram.totalCount),
+                    mean: histogram.mean,
+                    p50: Double(histogram.valueAtPercentile(50)),
+                    p90: Double(histogram.valueAtPercentile(90)),
+                    p99: Double(histogram.valueAtPercentile(99)),
+                    max: Double(histogram.max))
+            return CacheStatistics(
+                mode: mode,
+                lookups: counts.lookups,
+                kvHits: counts.kvHits,
+                memoryHits: counts.memoryHits,
+                misses: counts.misses,
+                fallbacks: counts.fallbacks,
+                kvErrorsByClass: counts.kvErrorsByClass,
+                kvLatency: latency,
+                backgroundWrites: counts.backgroundWrites,
+                backgroundWriteFailures: counts.backgroundWriteFailures,
+                backgroundWritesDropped: counts.backgroundWritesDropped,
+                writeBacks: counts.writeBacks,
+                malformedEntries: counts.malformedEntries,
+                rejectedKeys: counts.rejectedKeys,
+                memoryEntries: memory.entries,
+                memoryBytes: memory.bytes,
+                memoryEvictions: memory.evictions)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// What ``TieredCache/invalidate(_:)`` removed.
+public struct InvalidationReport: Sendable, Hashable {
+    /// Entries removed from the memory tier.
+    public var memoryRemoved: Int
+    /// Keys removed from the KV tier.
+    public var kvRemoved: Int
+    /// The KV failure that stopped the KV side early, if any; memory was still cleared.
+    public var kvError: KVError?
+    /// Whether the KV side was scanned to the end (false when it failed or no KV tier is configured).
+    public var kvComplete: Bool
+
+    /// Creates a report.
+    public init(memoryRemoved: Int, kvRemoved: Int, kvError: KVError?, kvComplete: Bool) {
+        self.memoryRemoved = memoryRemoved
+        self.kvRemoved = kvRemoved
+        self.kvError = kvError
+        self.kvComplete = kvComplete
+    }
+}

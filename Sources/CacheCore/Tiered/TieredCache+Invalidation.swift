@@ -1,0 +1,55 @@
+import Logging
+
+extension TieredCache {
+    /// Removes every entry whose key matches the glob `pattern`, from both tiers.
+    ///
+    /// Patterns follow Redis's glob syntax (see ``GlobPattern``) and are matched against cache keys, not
+    /// backend keys: `invalidate("*")` empties this cache's namespace and nothing else. To match a key that
+    /// itself contains `*`, `?`, `[`, `]` or `\`, escape them (``GlobPattern/escape(_:)`` escapes a whole
+    /// key, so `invalidate(GlobPattern.escape(key))` removes exactly that key).
+    ///
+    /// The KV side walks the namespace with `SCAN MATCH` in batches (never `KEYS`, which blocks the
+    /// server) and deletes each batch with `UNLINK`. A KV failure stops the KV side and is reported; the
+    /// memory side is always cleared.
+    public func invalidate(_ pattern: String) async -> InvalidationReport {
+        let normalizedPattern = CacheKey.normalize(pattern)
+        let glob = GlobPattern(normalizedPattern)
+        let memoryRemoved = memory.removeAll(matching: glob)
+        guard let store = currentStore else {
+            return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: 0, kvError: nil, kvComplete: false)
+        }
+        let prefix = configuration.namespace + ":"
+        let kvPattern = GlobPattern.escape(configuration.namespace) + ":" + normalizedPattern
+        var cursor: UInt64 = 0
+        var removed = 0
+        repeat {
+            let started = ContinuousClock.now
+            var operation = CacheMetrics.Operation.scan
+            do {
+                let page = try await store.scan(
+                    cursor: cursor, match: kvPattern, count: configuration.invalidationBatchSize,
+                    deadline: started + configuration.kvDeadline)
+                // Defence in depth: delete only what is inside our namespace and matches the pattern as
+                // decoded, whatever the server's SCAN returned.
+                let doomed = page.keys.filter { key in
+                    key.utf8.starts(with: prefix.utf8) && glob.matches(String(decoding: key.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))
+                }
+                if !doomed.isEmpty {
+                    operation = .delete
+                    removed += try await store.delete(doomed, deadline: ContinuousClock.now + configuration.kvDeadline)
+                }
+                cursor = page.nextCursor
+            } catch {
+                recordKVFailure(error, operation: operation, key: nil, started: started)
+                logger.warning("cache_invalidate_incomplete", metadata: [
+                    "pattern": "\(Self.loggable(pattern))", "kv_removed": "\(removed)", "class": "\(error.code.name)",
+                ])
+                return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: removed, kvError: error, kvComplete: false)
+            }
+        } while cursor != 0
+        logger.info("cache_invalidated", metadata: [
+            "pattern": "\(Self.loggable(pattern))", "memory_removed": "\(memoryRemoved)", "kv_removed": "\(removed)",
+        ])
+        return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: removed, kvError: nil, kvComplete: true)
+    }
+}

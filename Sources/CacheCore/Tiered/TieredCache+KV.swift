@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+extension TieredCache {
+    enum KVReadOutcome {
+        case hit(CacheEntry)
+        case miss
+        case failed(KVError.Code)
+    }
+
+    /// Reads and decodes one entry from the KV tier, keeping a copy in memory on a hit.
+    func readFromKV(_ key: CacheKey, store: any KVStore) async -> KVReadOutcome {
+        let started = ContinuousClock.now
+        let bytes: [UInt8]?
+        do {
+            bytes = try await store.get(key.backendKey, deadline: started + configuration.kvDeadline)
+        } catch {
+            recordKVFailure(error, operation: .get, key: key, started: started)
+            return .failed(error.code)
+        }
+        let elapsed = ContinuousClock.now - started
+        statisticsRecorder.recordKVLatency(elapsed)
+        metrics.recordLatency(elapsed, operation: .get, succeeded: true)
+        guard let bytes else {
+            logger.debug("cache_kv_miss", metadata: ["key": "\(Self.loggable(key.normalized))"])
+            return .miss
+        }
+        let decoded: CacheEntryCodec.Decoded
+        do {
+            decoded = try CacheEntryCodec.decode(bytes, expectedKey: key.normalized)
+        } catch {
+            // Another writer's format, a newer version, or garbage: a miss, never a crash or a wrong answer.
+            statisticsRecorder.recordMalformedEntry()
+            logger.warning("cache_entry_malformed", metadata: [
+                "key": "\(Self.loggable(key.normalized))",
+                "reason": "\(error)",
+                "bytes": "\(bytes.count)",
+            ])
+            return .miss
+        }
+        var memoryExpiry: ContinuousClock.Instant?
+        if let expiresAt = decoded.expiresAt {
+            let remaining = expiresAt.timeIntervalSinceNow
+            guard remaining > 0 else { return .miss }
+            memoryExpiry = .now + .milliseconds(Int64(remaining * 1000))
+        } else if let ttl = configuration.defaultTTL {
+            memoryExpiry = .now + ttl
+        }
+        memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry)
+        logger.debug("cache_kv_hit", metadata: [
+            "key": "\(Self.loggable(key.normalized))",
+            "latency_us": "\(elapsed / .microseconds(1))",
+        ])
+        return .hit(decoded.entry)
+    }
+
+    /// Starts a KV write the caller does not wait for; dropped (and counted) when too many are running.
+    func writeInBackground(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, store: any KVStore) {
+        guard backgroundWrites.tryStart() else {
+            statisticsRecorder.recordBackgroundWriteDropped()
+            metrics.backgroundDropped.increment()
+            logger.debug("cache_kv_write_dropped", metadata: ["key": "\(Self.loggable(key.normalized))"])
+            return
+        }
+        statisticsRecorder.recordBackgroundWrite()
+        let expiresAt = ttl.map { Date().addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
+        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt)
+        Task {
+            defer { backgroundWrites.finish() }
+            let started = ContinuousClock.now
+            do throws(KVError) {
+                try await store.set(key.backendKey, value: bytes, ttl: ttl, deadline: started + configuration.kvDeadline)
+                let elapsed = ContinuousClock.now - started
+                statisticsRecorder.recordKVLatency(elapsed)
+                metrics.recordLatency(elapsed, operation: .set, succeeded: true)
+                metrics.backgroundOK.increment()
+            } catch {
+                statisticsRecorder.recordBackgroundWriteFailure()
+                metrics.backgroundError.increment()
+                recordKVFailure(error, operation: .set, key: key, started: started)
+            }
+        }
+    }
+
+    /// Logs (throttled), counts and times one KV failure.
+    func recordKVFailure(_ error: KVError, operation: CacheMetrics.Operation, key: CacheKey?, started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        statisticsRecorder.recordKVLatency(elapsed)
+        statisticsRecorder.recordKVError(error.code)
+        metrics.recordLatency(elapsed, operation: operation, succeeded: false)
+        metrics.recordError(error.code, operation: operation)
+        var metadata: Logger.Metadata = [
+            "operation": "\(operation.rawValue)",
+            "class": "\(error.code.name)",
+            "error": "\(error.message)",
+            "elapsed_ms": "\(elapsed / .milliseconds(1))",
+        ]
+        if let key { metadata["key"] = "\(Self.loggable(key.normalized))" }
+        if let prefix = error.serverErrorPrefix { metadata["server_error"] = "\(prefix)" }
+        if let suppressed = errorLogThrottle.admit(error.code) {
+            if suppressed > 0 { metadata["suppressed_since_last"] = "\(suppressed)" }
+            logger.warning("cache_kv_error", metadata: metadata)
+        } else {
+            logger.debug("cache_kv_error", metadata: metadata)
+        }
+    }
+}

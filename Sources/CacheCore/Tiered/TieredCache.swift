@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The two-tier cache of the plan: a persistent, shared KV tier in front of an in-process memory tier,
+/// with a fallback that never breaks the request.
+///
+/// - ``get(_:)`` / ``lookup(_:)``: KV first; on a KV hit the entry is also kept in memory. On a KV miss or
+///   failure, memory; a memory hit after a KV *miss* is written back to KV in the background. Never throws.
+/// - ``set(_:_:ttl:)``: memory at once; KV in the background, bounded by the KV deadline. The caller does
+///   not wait for the KV write.
+/// - ``invalidate(_:)``: a glob over both tiers; on the KV side by `SCAN MATCH` in batches, never `KEYS`,
+///   and only inside ``CacheConfiguration/namespace``.
+/// - ``getOrCompute(_:ttl:compute:)``: the whole request flow: lookup, compute on a miss, store, answer.
+///
+/// Every KV operation has a hard deadline (``CacheConfiguration/kvDeadline``); failures are classified,
+/// logged (`cache_kv_error`), counted, and never reach the caller. Without a KV store the cache is
+/// memory-only. Logs: `cache_kv_hit`, `cache_kv_miss`, `cache_memory_hit`, `cache_memory_miss`,
+/// `cache_kv_error`, `cache_key_rejected`, `cache_entry_malformed`, `cache_mode`.
+public final class TieredCache: Sendable {
+    /// The configuration the cache was created with.
+    public let configuration: CacheConfiguration
+    /// The memory tier (exposed for statistics and tests).
+    public let memory: MemoryTier
+
+    let logger: Logger
+    let store: Mutex<(any KVStore)?>
+    let statisticsRecorder = StatisticsRecorder()
+    let metrics: CacheMetrics
+    let backgroundWrites: BackgroundWrites
+    let errorLogThrottle = ErrorLogThrottle()
+
+    /// Creates a cache over `kvStore` (or memory-only when it is `nil`) and logs the mode once.
+    public init(configuration: CacheConfiguration = CacheConfiguration(), kvStore: (any KVStore)?, logger: Logger) {
+        self.configuration = configuration
+        self.memory = MemoryTier(limits: configuration.memory)
+        self.logger = logger
+        self.store = Mutex(kvStore)
+        self.metrics = CacheMetrics(namespace: configuration.namespace)
+        self.backgroundWrites = BackgroundWrites(limit: configuration.maximumBackgroundWrites)
+        logger.info("cache_mode", metadata: [
+            "mode": "\(kvStore?.backendName ?? "memory-only")",
+            "namespace": "\(configuration.namespace)",
+            "kv_deadline_ms": "\(configuration.kvDeadline / .milliseconds(1))",
+            "memory_max_entries": "\(configuration.memory.maximumEntries)",
+            "memory_max_bytes": "\(configuration.memory.maximumBytes)",
+        ])
+    }
+
+    /// The backend in use: its ``KVStore/backendName``, or `"memory-only"`.
+    public var mode: String { store.withLock { $0?.backendName } ?? "memory-only" }
+
+    /// The entry at `key` from the first tier that has it, or `nil`. Never throws.
+    public func get(_ key: String) async -> CacheEntry? {
+        await lookup(key).entry
+    }
+
+    /// Looks `key` up in both tiers, reporting which tier answered and whether the KV tier failed.
+    public func lookup(_ key: String) async -> CacheLookup {
+        guard let cacheKey = makeKey(key) else {
+            statisticsRecorder.recordLookup(.miss, fellBack: false)
+            metrics.miss.increment()
+            return CacheLookup(entry: nil, tier: nil, kvError: nil)
+        }
+        var kvError: KVError.Code?
+        var kvMissed = false
+        if let store = currentStore {
+            switch await readFromKV(cacheKey, store: store) {
+            case .hit(let entry):
+                statisticsRecorder.recordLookup(.kvHit, fellBack: false)
+                metrics.kvHit.increment()
+                return CacheLookup(entry: entry, tier: .kv, kvError: nil)
+            case .miss:
+                kvMissed = true
+            case .failed(let code):
+                kvError = code
+                metrics.recordFallback(operation: .get)
+            }
+        }
+        if let (entry, expiresAt) = memory.getWithExpiry(cacheKey.normalized) {
+            logger.debug("cache_memory_hit", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "fallback": "\(kvError != nil)"])
+            statisticsRecorder.recordLookup(.memoryHit, fellBack: kvError != nil)
+            metrics.memoryHit.increment()
+            if kvMissed, let store = currentStore {
+                // The plan's "return + save to KV": another instance, or this one after a deploy, finds it there.
+                let ttl = expiresAt.map { $0 - ContinuousClock.now }
+                if ttl.map({ $0 > .milliseconds(1) }) ?? true {
+                    statisticsRecorder.recordWriteBack()
+                    writeInBackground(cacheKey, entry, ttl: ttl, store: store)
+                }
+            }
+            return CacheLookup(entry: entry, tier: .memory, kvError: kvError)
+        }
+        logger.debug("cache_memory_miss", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
+        statisticsRecorder.recordLookup(.miss, fellBack: kvError != nil)
+        metrics.miss.increment()
+        return CacheLookup(entry: nil, tier: nil, kvError: kvError)
+    }
+
+    /// Stores `entry` at `key`: in memory at once, and in the KV tier in the background.
+    ///
+    /// `ttl` defaults to ``CacheConfiguration/defaultTTL``. A KV failure leaves the entry in memory and is
+    /// logged as `cache_kv_error`; the caller never waits for, nor hears about, the KV write.
+    public func set(_ key: String, _ entry: CacheEntry, ttl: Duration? = nil) async {
+        guard let cacheKey = makeKey(key) else { return }
+        let ttl = ttl ?? configuration.defaultTTL
+        if let ttl, ttl <= .zero { return }
+        memory.set(cacheKey.normalized, entry, expiresAt: ttl.map { ContinuousClock.now + $0 })
+        if let store = currentStore {
+            writeInBackground(cacheKey, entry, ttl: ttl, store: store)
+        }
+    }
+
+    /// The route's whole flow: look `key` up; on a miss run `compute` (the knowledge base, then the LLM),
+    /// store its answer, and return it.
+    ///
+    /// Only `compute`'s own error is thrown; the cache's failures never are.
+    public func getOrCompute(
+        _ key: String,
+        ttl: Duration? = nil,
+        compute: @Sendable () async throws -> CacheEntry
+    ) async throws -> CacheResult {
+        let found = await lookup(key)
+        if let entry = found.entry, let tier = found.tier {
+            return CacheResult(entry: entry, origin: tier == .kv ? .kv : .memory, kvError: found.kvError)
+        }
+        let entry = try await compute()
+        await set(key, entry, ttl: ttl)
+        return CacheResult(entry: entry, origin: .computed, kvError: found.kvError)
+    }
+
+    /// Swaps the KV backend at runtime; `nil` makes the cache memory-only from now on (the plan's
+    /// rollback: remove the KV configuration, zero downtime). The previous store is shut down.
+    public func replaceKVStore(_ newStore: (any KVStore)?) async {
+        let previous = store.withLock { current in
+            defer { current = newStore }
+            return current
+        }
+        logger.notice("cache_mode", metadata: [
+            "mode": "\(newStore?.backendName ?? "memory-only")",
+            "previous": "\(previous?.backendName ?? "memory-only")",
+            "namespace": "\(configuration.namespace)",
+        ])
+        await previous?.shutdown()
+    }
+
+    /// A snapshot of what the cache has done so far.
+    public func statistics() -> CacheStatistics {
+        statisticsRecorder.snapshot(mode: mode, memory: memory.usage)
+    }
+
+    /// Returns once every background KV write started so far has finished (each is bounded by the deadline).
+    public func waitForBackgroundWrites() async {
+        await backgroundWrites.waitUntilIdle()
+    }
+
+    /// Waits for background writes, then shuts the KV store down. The cache answers from memory afterwards.
+    public func shutdown() async {
+        await waitForBackgroundWrites()
+        let previous = store.withLock { current in
+            defer { current = nil }
+            return current
+        }
+        await previous?.shutdown()
+    }
+
+    // MARK: - Internals
+
+    var currentStore: (any KVStore)? { store.withLock { $0 } }
+
+    func makeKey(_ key: String) -> CacheKey? {
+        guard let cacheKey = CacheKey(key, namespace: configuration.namespace, maximumBytes: configuration.maximumKeyBytes) else {
+            statisticsRecorder.recordRejectedKey()
+            logger.warning("cache_key_rejected", metadata: [
+                "reason": "key longer than \(configuration.maximumKeyBytes) bytes",
+                "key_bytes": "\(key.utf8.count)",
+                "key_prefix": "\(Self.loggable(key))",
+            ])
+            return nil
+        }
+        return cacheKey
+    }
+
+    /// A key shortened for logs: enough to recognise it, never a whole user question.
+    static func loggable(_ key: String) -> String {
+        key.utf8.count <= 64 ? key : String(key.prefix(48)) + "…(\(key.utf8.count) bytes)"
+    }
+}

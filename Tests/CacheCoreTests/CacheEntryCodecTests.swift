@@ -1,0 +1,65 @@
+import CacheCore
+import Foundation
+import Testing
+
+@Suite("CacheEntryCodec")
+struct CacheEntryCodecTests {
+    @Test("text entries round-trip as readable JSON")
+    func textRoundTrip() throws {
+        let entry = CacheEntry(text: "Olá, \"mundo\"\n", source: .llm, createdAt: Date(timeIntervalSince1970: 1_700_000_000.123))
+        let expiry = Date(timeIntervalSince1970: 1_700_003_600)
+        let bytes = CacheEntryCodec.encode(entry, key: "pergunta", expiresAt: expiry)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(json["v"] as? Int == 1)
+        #expect(json["value"] as? String == "Olá, \"mundo\"\n")
+        #expect(json["source"] as? String == "llm")
+        #expect(json["key"] as? String == "pergunta")
+        #expect(json["createdAt"] as? Double == 1_700_000_000_123)
+        let decoded = try CacheEntryCodec.decode(bytes, expectedKey: "pergunta")
+        #expect(decoded.entry.value == entry.value)
+        #expect(decoded.entry.source == .llm)
+        #expect(abs(decoded.entry.createdAt.timeIntervalSince(entry.createdAt)) < 0.001)
+        #expect(decoded.expiresAt == expiry)
+    }
+
+    @Test("binary values are stored as base64 and round-trip byte for byte")
+    func binaryRoundTrip() throws {
+        let bytes: [UInt8] = [0, 0xFF, 0xC3, 0x28, 10, 13, 0]
+        let entry = CacheEntry(bytes: bytes, source: .other("custom"))
+        let encoded = CacheEntryCodec.encode(entry, key: "bin", expiresAt: nil)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("valueBase64"))
+        let decoded = try CacheEntryCodec.decode(encoded, expectedKey: "bin")
+        #expect(decoded.entry.value == bytes)
+        #expect(decoded.entry.source == .other("custom"))
+        #expect(decoded.expiresAt == nil)
+    }
+
+    @Test("an entry written for another key is refused")
+    func keyMismatch() {
+        let encoded = CacheEntryCodec.encode(CacheEntry(text: "x", source: .kb), key: "a", expiresAt: nil)
+        #expect(throws: CacheEntryCodec.DecodeError.keyMismatch) { try CacheEntryCodec.decode(encoded, expectedKey: "b") }
+    }
+
+    @Test("entries from other writers without a key field are accepted")
+    func foreignWriter() throws {
+        let json = #"{"v":1,"value":"from redis-cli","source":"kb","createdAt":1700000000000}"#
+        let decoded = try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "anything")
+        #expect(decoded.entry.text == "from redis-cli")
+    }
+
+    @Test("malformed or unknown entries are decode errors, never crashes", arguments: [
+        "", "not json", "[]", "{}", #"{"v":1}"#, #"{"v":1,"value":"x"}"#, #"{"v":"one","value":"x","source":"kb"}"#,
+        #"{"v":1,"valueBase64":"%%%","source":"kb"}"#, "\u{0}\u{1}\u{2}",
+    ])
+    func malformed(text: String) {
+        #expect(throws: CacheEntryCodec.DecodeError.self) { try CacheEntryCodec.decode(Array(text.utf8), expectedKey: "k") }
+    }
+
+    @Test("a newer version is reported as unsupported")
+    func newerVersion() {
+        let json = #"{"v":2,"payload":{"x":1}}"#
+        #expect(throws: CacheEntryCodec.DecodeError.unsupportedVersion(2)) {
+            try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "k")
+        }
+    }
+}

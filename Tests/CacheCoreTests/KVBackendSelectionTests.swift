@@ -1,0 +1,95 @@
+import CacheCore
+import Testing
+
+@Suite("Configuration from the environment")
+struct KVBackendSelectionTests {
+    @Test("redis:// with user, password, port and database")
+    func fullRedisURL() throws {
+        let endpoint = try RedisEndpoint(url: "redis://app:s%40cret@cache.internal:6380/3")
+        #expect(endpoint.address == .tcp(host: "cache.internal", port: 6380))
+        #expect(endpoint.username == "app")
+        #expect(endpoint.password == "s@cret")
+        #expect(endpoint.database == 3)
+        #expect(!endpoint.redactedURL.contains("cret"))
+        #expect(endpoint.redactedURL == "redis://app:***@cache.internal:6380/3")
+    }
+
+    @Test("password only, defaults, IPv6 and unix sockets")
+    func otherForms() throws {
+        let passwordOnly = try RedisEndpoint(url: "redis://:pw@localhost")
+        #expect(passwordOnly.username == nil)
+        #expect(passwordOnly.password == "pw")
+        #expect(passwordOnly.address == .tcp(host: "localhost", port: 6379))
+        #expect(passwordOnly.database == 0)
+        #expect(try RedisEndpoint(url: "redis://[::1]:7000").address == .tcp(host: "::1", port: 7000))
+        let socket = try RedisEndpoint(url: "unix:///tmp/redis.sock?db=2&password=pw")
+        #expect(socket.address == .unixSocket(path: "/tmp/redis.sock"))
+        #expect(socket.database == 2)
+        #expect(socket.password == "pw")
+        #expect(!socket.redactedURL.contains("pw@") && !socket.redactedURL.contains("=pw"))
+    }
+
+    @Test("bad URLs get clear errors", arguments: [
+        "rediss://default:token@host:6379", "http://host", "redis://", "redis://host:99999", "redis://host/notanumber",
+        "unix://relative/path", "not a url at all",
+    ])
+    func badURLs(url: String) {
+        #expect(throws: RedisEndpoint.ParseError.self) { try RedisEndpoint(url: url) }
+    }
+
+    @Test("rediss:// names the alternatives")
+    func tlsMessage() {
+        #expect(throws: RedisEndpoint.ParseError.tlsUnsupported) { try RedisEndpoint(url: "rediss://h:1") }
+        let text = RedisEndpoint.ParseError.tlsUnsupported.description
+        #expect(text.contains("KV_REST_API_URL") && text.contains("redis://"))
+    }
+
+    @Test("nothing set means memory-only")
+    func nothing() {
+        guard case .memoryOnly = KVBackendSelection.detect(in: [:]) else {
+            Issue.record("expected memory-only")
+            return
+        }
+    }
+
+    @Test("REDIS_URL selects Redis; KV_URL wins over it")
+    func redisSelected() {
+        #expect(KVBackendSelection.detect(in: ["REDIS_URL": "redis://h:1"])
+            == .redis(RedisEndpoint(address: .tcp(host: "h", port: 1)), variable: "REDIS_URL"))
+        #expect(KVBackendSelection.detect(in: ["REDIS_URL": "redis://a:1", "KV_URL": "redis://b:2"])
+            == .redis(RedisEndpoint(address: .tcp(host: "b", port: 2)), variable: "KV_URL"))
+    }
+
+    @Test("Vercel's rediss:// KV_URL plus REST variables is reported as REST")
+    func vercelEnvironment() {
+        let environment = [
+            "KV_URL": "rediss://default:secret@x.upstash.io:6379",
+            "KV_REST_API_URL": "https://x.upstash.io",
+            "KV_REST_API_TOKEN": "secret",
+        ]
+        let selection = KVBackendSelection.detect(in: environment)
+        #expect(selection == .rest(url: "https://x.upstash.io", variable: "KV_REST_API_URL"))
+        #expect(!selection.description.contains("secret"))
+    }
+
+    @Test("Upstash names are recognised; a URL without its token is explained")
+    func upstash() {
+        #expect(KVBackendSelection.detect(in: ["UPSTASH_REDIS_REST_URL": "https://u", "UPSTASH_REDIS_REST_TOKEN": "t"])
+            == .rest(url: "https://u", variable: "UPSTASH_REDIS_REST_URL"))
+        guard case .memoryOnly(let reason) = KVBackendSelection.detect(in: ["KV_REST_API_URL": "https://u"]) else {
+            Issue.record("expected memory-only")
+            return
+        }
+        #expect(reason.contains("KV_REST_API_TOKEN"))
+    }
+
+    @Test("rediss:// alone is memory-only with the TLS explanation, secrets redacted")
+    func tlsOnly() {
+        guard case .memoryOnly(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380"]) else {
+            Issue.record("expected memory-only")
+            return
+        }
+        #expect(reason.contains("TLS"))
+        #expect(!reason.contains("topsecret"))
+    }
+}

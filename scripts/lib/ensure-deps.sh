@@ -1,0 +1,34 @@
+# Sourced by the scripts in scripts/: installs what the package needs to build and test when it is missing.
+# Debian/Ubuntu: apt-get (as root, or through sudo). Elsewhere it says what to install and stops.
+
+ensure_deps() {
+    local missing=()
+    command -v swift >/dev/null 2>&1 || { echo "swift not found: install Swift 6.x (https://swift.org/install)" >&2; return 1; }
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    if ! pkg-config --exists hiredis 2>/dev/null; then missing+=(libhiredis-dev); fi
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+    for extra in "$@"; do
+        command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+
+    echo "==> installing missing packages: ${missing[*]}" >&2
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+            echo "need root (or sudo) to install: ${missing[*]}" >&2; return 1
+        fi
+    fi
+    if command -v apt-get >/dev/null 2>&1; then
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    elif command -v brew >/dev/null 2>&1; then
+        brew install hiredis redis pkg-config
+    else
+        echo "please install: ${missing[*]} (hiredis development files, redis-server, redis-tools)" >&2
+        return 1
+    fi
+    # The Debian package starts a system redis-server through systemd where systemd runs; the tests
+    # never use it (each starts its own on a free port), so it is left as the package set it up.
+}
