@@ -212,6 +212,25 @@ struct TieredCacheRedisTests {
         await cache.shutdown()
     }
 
+    @Test("writes never make the caller wait, and pile up no further than the background bound")
+    func boundedBackgroundWrites() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let store = RedisStore(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:\(silent.port)"), logger: logger)
+        let cache = TieredCache(
+            configuration: CacheConfiguration(kvDeadline: .milliseconds(400), maximumBackgroundWrites: 16),
+            kvStore: store, logger: logger)
+        let started = ContinuousClock.now
+        for index in 0..<100 { await cache.set("k\(index)", CacheEntry(text: "v\(index)", source: .kb)) }
+        // 100 writes against a server that never answers: the caller must not have waited for any deadline.
+        #expect(ContinuousClock.now - started < .milliseconds(400))
+        let stats = cache.statistics()
+        #expect(stats.backgroundWrites <= 16)
+        #expect(stats.backgroundWritesDropped >= 84)
+        #expect(await cache.get("k99")?.text == "v99")
+        await cache.shutdown()
+    }
+
     @Test("wrong password: classified as an auth error, and the cache behaves as memory-only")
     func wrongPassword() async throws {
         let server = try await RedisServer.start(options: .init(password: "right"))
