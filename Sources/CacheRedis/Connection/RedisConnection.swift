@@ -1,0 +1,249 @@
+import CacheCore
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a caller waiting for a reply is resumed: with the reply, or with the classified failure.
+typealias RedisReplyContinuation = UnsafeContinuation<Result<RedisReply, KVError>, Never>
+
+/// A command a caller has handed over, waiting for the I/O thread to send it.
+struct PendingCommand: Sendable {
+    let command: RedisCommand
+    let deadline: ContinuousClock.Instant
+    let continuation: RedisReplyContinuation
+}
+
+/// One pipelined connection: the part callers share (a queue under a `Mutex` plus a pipe that wakes
+/// the I/O thread), and the dedicated thread that owns the hiredis context (``RedisConnectionLoop``).
+///
+/// Callers never touch the socket: they enqueue and, only when the I/O thread is asleep in `ppoll`, write
+/// the wake-up pipe. Whatever piles up while the thread is busy goes out in the next single write, which is
+/// what shares round trips between concurrent callers.
+final class RedisConnection: Sendable {
+    /// Whether new commands are taken.
+    enum Admission: Sendable {
+        /// The first connection attempt is under way: commands wait for it (bounded by their deadlines),
+        /// so a freshly started process does not miss the cache on its very first requests.
+        case holding
+        /// Connected: commands are queued and sent.
+        case accepting
+        /// Not connected (reconnecting in the background): commands fail at once with this error.
+        case failingFast(KVError)
+        /// Shut down for good.
+        case shutDown
+    }
+
+    struct State {
+        var admission: Admission = .holding
+        var queue: [PendingCommand] = []
+        /// True while the I/O thread sleeps (or is about to) in `poll` and must be woken through the pipe.
+        var ioThreadSleeping = false
+        /// The wake-up pipe's write end; -1 once the thread has exited and closed it.
+        var wakeDescriptor: Int32
+        var exited = false
+        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let state: Mutex<State>
+    /// The wake-up pipe's read end, polled and drained by the I/O thread (which closes it as it exits).
+    let wakeReadDescriptor: Int32
+    let endpoint: RedisEndpoint
+    let configuration: RedisStore.Configuration
+    let logger: Logger
+    let index: Int
+
+    init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, logger: Logger) {
+        self.index = index
+        self.endpoint = endpoint
+        self.configuration = configuration
+        var connectionLogger = logger
+        connectionLogger[metadataKey: "redis.endpoint"] = "\(endpoint.redactedURL)"
+        connectionLogger[metadataKey: "redis.connection"] = "\(index)"
+        self.logger = connectionLogger
+        // A pipe rather than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
+        var ends: [Int32] = [-1, -1]
+        let created = pipe(&ends) == 0
+        var initial = State(wakeDescriptor: created ? ends[1] : -1)
+        if created {
+            for end in ends {
+                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            }
+        } else {
+            initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe (errno \(errno))"))
+            initial.exited = true
+        }
+        self.wakeReadDescriptor = created ? ends[0] : -1
+        self.state = Mutex(initial)
+    }
+
+    /// Starts the I/O thread (once), unless the eventfd could not be created.
+    func start() {
+        let canStart = state.withLock { !$0.exited }
+        guard canStart else {
+            logger.error("redis connection unusable: no wake-up descriptor")
+            return
+        }
+        let thread = Thread { [self] in
+            let loop = RedisConnectionLoop(connection: self)
+            loop.run()
+        }
+        thread.name = "redis-io-\(index)"
+        thread.start()
+    }
+
+    // MARK: - Caller side
+
+    /// Hands `command` to the I/O thread and waits for its reply or its failure (never past `deadline`
+    /// by more than the I/O thread's wake-up latency).
+    func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+        await withUnsafeContinuation { (continuation: RedisReplyContinuation) in
+            let refusal: KVError? = state.withLock { state in
+                switch state.admission {
+                case .shutDown:
+                    return KVError(.shutDown, "the Redis store was shut down")
+                case .failingFast(let error):
+                    return error
+                case .holding, .accepting:
+                    state.queue.append(PendingCommand(command: command, deadline: deadline, continuation: continuation))
+                    if state.ioThreadSleeping {
+                        state.ioThreadSleeping = false
+                        // Written under the lock so the descriptor cannot be closed (and its number reused)
+                        // between our check and the write.
+                        var byte: UInt8 = 1
+                        _ = Glibc.write(state.wakeDescriptor, &byte, 1)
+                    }
+                    return nil
+                }
+            }
+            if let refusal { continuation.resume(returning: .failure(refusal)) }
+        }
+    }
+
+    /// Whether the connection currently takes commands (connected, or holding for the first connect).
+    var isAccepting: Bool {
+        state.withLock { state in
+            switch state.admission {
+            case .accepting, .holding: return true
+            case .failingFast, .shutDown: return false
+            }
+        }
+    }
+
+    /// Stops taking commands, fails the queued ones with ``KVError/Code/shutDown`` and wakes the I/O thread
+    /// so it fails what is in flight, frees the context and exits.
+    func requestShutdown() {
+        let abandoned: [PendingCommand] = state.withLock { state in
+            state.admission = .shutDown
+            let queued = state.queue
+            state.queue = []
+            if state.wakeDescriptor >= 0 {
+                var byte: UInt8 = 1
+                _ = Glibc.write(state.wakeDescriptor, &byte, 1)
+            }
+            return queued
+        }
+        for pending in abandoned {
+            pending.continuation.resume(returning: .failure(KVError(.shutDown, "the Redis store was shut down")))
+        }
+    }
+
+    /// Waits until the I/O thread has exited (after ``requestShutdown()``).
+    func waitForExit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let alreadyExited = state.withLock { state in
+                if state.exited { return true }
+                state.exitWaiters.append(continuation)
+                return false
+            }
+            if alreadyExited { continuation.resume() }
+        }
+    }
+
+    // MARK: - I/O thread side
+
+    var isShutDown: Bool {
+        state.withLock { if case .shutDown = $0.admission { return true } else { return false } }
+    }
+
+    /// Takes every queued command for sending.
+    func takeQueued() -> [PendingCommand] {
+        state.withLock { state in
+            guard !state.queue.isEmpty else { return [] }
+            let queued = state.queue
+            state.queue = []
+            return queued
+        }
+    }
+
+    /// While holding: removes and returns the queued commands whose deadline has passed, and reports the
+    /// earliest deadline of those left.
+    func expireQueued(now: ContinuousClock.Instant) -> (expired: [PendingCommand], earliest: ContinuousClock.Instant?) {
+        state.withLock { state in
+            guard !state.queue.isEmpty else { return ([], nil) }
+            var expired: [PendingCommand] = []
+            var earliest: ContinuousClock.Instant?
+            state.queue.removeAll { pending in
+                if pending.deadline <= now {
+                    expired.append(pending)
+                    return true
+                }
+                earliest = earliest.map { min($0, pending.deadline) } ?? pending.deadline
+                return false
+            }
+            return (expired, earliest)
+        }
+    }
+
+    /// Changes admission (never out of ``Admission/shutDown``); returns the queued commands a refusing
+    /// admission must fail.
+    func setAdmission(_ admission: Admission) -> [PendingCommand] {
+        state.withLock { state in
+            if case .shutDown = state.admission { return [] }
+            state.admission = admission
+            switch admission {
+            case .failingFast, .shutDown:
+                let queued = state.queue
+                state.queue = []
+                return queued
+            case .accepting, .holding:
+                return []
+            }
+        }
+    }
+
+    /// Called right before `poll`: marks the thread asleep unless there is queued work it could send now,
+    /// in which case it must poll without waiting.
+    func prepareToSleep(canSendQueued: Bool) -> Bool {
+        state.withLock { state in
+            if canSendQueued && !state.queue.isEmpty { return false }
+            state.ioThreadSleeping = true
+            return true
+        }
+    }
+
+    /// Called right after `poll`.
+    func markAwake() {
+        state.withLock { $0.ioThreadSleeping = false }
+    }
+
+    /// Called by the I/O thread as it exits: closes the wake-up pipe and releases ``waitForExit()``.
+    func finish() {
+        let waiters = state.withLock { state in
+            if state.wakeDescriptor >= 0 {
+                Glibc.close(state.wakeDescriptor)
+                Glibc.close(wakeReadDescriptor)
+            }
+            state.wakeDescriptor = -1
+            state.exited = true
+            let waiters = state.exitWaiters
+            state.exitWaiters = []
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

@@ -1,0 +1,79 @@
+/// A command ready for `redisAppendCommandArgv`: every argument packed into one buffer (so the I/O thread
+/// needs one pointer per argument and no per-argument allocation), with the reply shape it expects.
+struct RedisCommand: Sendable {
+    /// The reply shapes the store's commands accept; anything else is a protocol error.
+    enum Expectation: Sendable {
+        /// GET: a bulk string or null.
+        case bulkStringOrNull
+        /// SET, AUTH, SELECT: the status `OK`.
+        case ok
+        /// UNLINK / DEL: an integer.
+        case integer
+        /// SCAN: `[cursor, [keys…]]`.
+        case scanPage
+        /// PING: the status `PONG`.
+        case pong
+    }
+
+    /// All arguments, back to back.
+    let bytes: [UInt8]
+    /// The length of each argument in `bytes`.
+    let lengths: [Int]
+    /// What a well-formed reply looks like.
+    let expectation: Expectation
+
+    /// Packs `arguments` (binary-safe) for sending.
+    init(_ arguments: [[UInt8]], expecting expectation: Expectation) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(arguments.reduce(0) { $0 + $1.count })
+        var lengths: [Int] = []
+        lengths.reserveCapacity(arguments.count)
+        for argument in arguments {
+            bytes.append(contentsOf: argument)
+            lengths.append(argument.count)
+        }
+        self.bytes = bytes
+        self.lengths = lengths
+        self.expectation = expectation
+    }
+
+    /// Convenience for textual arguments, which are sent as their UTF-8 bytes.
+    init(_ arguments: [String], expecting expectation: Expectation) {
+        self.init(arguments.map { Array($0.utf8) }, expecting: expectation)
+    }
+
+    /// Checks a non-error reply against ``expectation``; `nil` when it fits.
+    func mismatch(_ reply: RedisReply) -> String? {
+        switch (expectation, reply) {
+        case (.bulkStringOrNull, .bulkString), (.bulkStringOrNull, .null): return nil
+        case (.ok, .status("OK")): return nil
+        case (.integer, .integer): return nil
+        case (.pong, .status("PONG")): return nil
+        case (.scanPage, .array(let parts)):
+            guard parts.count == 2, case .bulkString(let cursor) = parts[0],
+                  UInt64(String(decoding: cursor, as: UTF8.self)) != nil,
+                  case .array(let keys) = parts[1]
+            else { return "malformed SCAN reply" }
+            for key in keys {
+                guard case .bulkString = key else { return "SCAN reply holds a non-string key" }
+            }
+            return nil
+        default:
+            return "unexpected reply \(reply.shortDescription) for a command expecting \(expectation)"
+        }
+    }
+}
+
+extension RedisReply {
+    /// A description for error messages that never includes a value's bytes.
+    var shortDescription: String {
+        switch self {
+        case .bulkString(let bytes): return "bulk string (\(bytes.count) bytes)"
+        case .status(let text): return "status '\(text.prefix(40))'"
+        case .error(let text): return "error '\(text.prefix(80))'"
+        case .integer(let value): return "integer \(value)"
+        case .null: return "null"
+        case .array(let elements): return "array of \(elements.count)"
+        }
+    }
+}

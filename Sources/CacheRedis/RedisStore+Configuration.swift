@@ -1,0 +1,37 @@
+extension RedisStore {
+    /// How a ``RedisStore`` connects and reconnects.
+    public struct Configuration: Sendable, Hashable {
+        /// How many pipelined connections to keep, each owned by its own I/O thread. One shared, pipelined
+        /// connection outperforms a pool on these machines (see DESIGN.md §3), so the default is 1.
+        public var connectionCount: Int
+        /// How long one connection attempt, including `AUTH` and `SELECT`, may take.
+        public var connectTimeout: Duration
+        /// The wait before the first reconnection attempt after a failed one; it doubles on every failure.
+        public var reconnectBackoffInitial: Duration
+        /// The longest wait between reconnection attempts.
+        public var reconnectBackoffMaximum: Duration
+
+        /// The reconnection backoff as a pair, as the API contract spells it.
+        public var reconnectBackoff: (initial: Duration, maximum: Duration) {
+            get { (reconnectBackoffInitial, reconnectBackoffMaximum) }
+            set {
+                reconnectBackoffInitial = newValue.initial
+                reconnectBackoffMaximum = newValue.maximum
+            }
+        }
+
+        /// Creates a configuration. Out-of-range values are clamped: at least one connection, and positive
+        /// timeouts and backoffs (the maximum never below the initial backoff).
+        public init(
+            connectionCount: Int = 1,
+            connectTimeout: Duration = .seconds(1),
+            reconnectBackoff: (initial: Duration, maximum: Duration) = (.milliseconds(50), .seconds(2))
+        ) {
+            self.connectionCount = max(1, connectionCount)
+            self.connectTimeout = connectTimeout > .zero ? connectTimeout : .seconds(1)
+            let initial = reconnectBackoff.initial > .zero ? reconnectBackoff.initial : .milliseconds(50)
+            self.reconnectBackoffInitial = initial
+            self.reconnectBackoffMaximum = max(initial, reconnectBackoff.maximum)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import CacheCore
+import Logging
+import Synchronization
+
+/// A ``KVStore`` over the Redis protocol (RESP2), on the system's hiredis.
+///
+/// Each connection is owned by one dedicated I/O thread (never the Swift cooperative pool) that pipelines
+/// automatically: every command callers queue while a round trip is under way goes out in the next write,
+/// so concurrent callers share round trips instead of queueing behind each other. A command whose deadline
+/// passes fails with ``KVError/Code/timeout`` and closes its connection (reconnected in the background);
+/// while a connection is down, commands fail at once instead of waiting.
+public final class RedisStore: KVStore {
+    /// Where the store connects.
+    public let endpoint: RedisEndpoint
+    /// How the store connects.
+    public let configuration: Configuration
+    /// `"redis"`.
+    public var backendName: String { "redis" }
+
+    private let connections: [RedisConnection]
+    private let nextConnection = Atomic<Int>(0)
+    /// Set once the server has answered `UNLINK` with "unknown command" (Redis < 4): use `DEL` from then on.
+    private let unlinkUnsupported = Atomic<Bool>(false)
+
+    /// Creates the store and starts connecting in the background; it never blocks and never throws.
+    /// Commands issued before the first connection attempt completes wait for it (within their deadline).
+    public init(endpoint: RedisEndpoint, configuration: Configuration = .init(), logger: Logger) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.connections = (0..<configuration.connectionCount).map { index in
+            RedisConnection(index: index, endpoint: endpoint, configuration: configuration, logger: logger)
+        }
+        for connection in connections { connection.start() }
+    }
+
+    deinit {
+        for connection in connections { connection.requestShutdown() }
+    }
+
+    // MARK: - KVStore
+
+    /// Reads `key` with `GET`.
+    public func get(_ key: String, deadline: ContinuousClock.Instant) async throws(KVError) -> [UInt8]? {
+        let reply = try await execute(RedisCommand([Array("GET".utf8), Array(key.utf8)], expecting: .bulkStringOrNull), deadline: deadline)
+        if case .bulkString(let bytes) = reply { return bytes }
+        return nil
+    }
+
+    /// Writes `key` with `SET key value [PX milliseconds]`; a sub-millisecond TTL is rounded up to 1 ms.
+    public func set(_ key: String, value: [UInt8], ttl: Duration?, deadline: ContinuousClock.Instant) async throws(KVError) {
+        var arguments: [[UInt8]] = [Array("SET".utf8), Array(key.utf8), value]
+        if let ttl {
+            guard ttl > .zero else { throw KVError(.invalidRequest, "a TTL must be positive (got \(ttl))") }
+            let parts = ttl.components
+            let (wholeMilliseconds, overflow) = parts.seconds.multipliedReportingOverflow(by: 1000)
+            guard !overflow else { throw KVError(.invalidRequest, "TTL \(ttl) is too long") }
+            let fraction = parts.attoseconds
+            let milliseconds = wholeMilliseconds + fraction / 1_000_000_000_000_000
+                + (fraction % 1_000_000_000_000_000 == 0 ? 0 : 1)
+            arguments += [Array("PX".utf8), Array(String(milliseconds).utf8)]
+        }
+        _ = try await execute(RedisCommand(arguments, expecting: .ok), deadline: deadline)
+    }
+
+    /// Deletes `keys` with `UNLINK` (or `DEL` on servers that lack it) and returns how many existed.
+    public func delete(_ keys: [String], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
+        guard !keys.isEmpty else { return 0 }
+        let keyArguments = keys.map { Array($0.utf8) }
+        if !unlinkUnsupported.load(ordering: .relaxed) {
+            do {
+                let reply = try await execute(RedisCommand([Array("UNLINK".utf8)] + keyArguments, expecting: .integer), deadline: deadline)
+                return Self.count(reply)
+            } catch where error.code == .serverError && error.message.lowercased().contains("unknown command") {
+                unlinkUnsupported.store(true, ordering: .relaxed)
+            }
+        }
+        let reply = try await execute(RedisCommand([Array("DEL".utf8)] + keyArguments, expecting: .integer), deadline: deadline)
+        return Self.count(reply)
+    }
+
+    /// One `SCAN cursor MATCH pattern COUNT count` step.
+    public func scan(cursor: UInt64, match pattern: String, count: Int, deadline: ContinuousClock.Instant) async throws(KVError) -> KVScanPage {
+        let command = RedisCommand(
+            ["SCAN", String(cursor), "MATCH", pattern, "COUNT", String(max(1, count))], expecting: .scanPage)
+        let reply = try await execute(command, deadline: deadline)
+        // The I/O thread has already checked the shape (see RedisCommand.mismatch).
+        guard case .array(let parts) = reply, parts.count == 2,
+              case .bulkString(let cursorBytes) = parts[0],
+              let nextCursor = UInt64(String(decoding: cursorBytes, as: UTF8.self)),
+              case .array(let keyReplies) = parts[1]
+        else { throw KVError(.protocolError, "malformed SCAN reply") }
+        let keys = keyReplies.compactMap { reply -> String? in
+            guard case .bulkString(let bytes) = reply else { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return KVScanPage(nextCursor: nextCursor, keys: keys)
+    }
+
+    /// Sends `PING` and expects `PONG`.
+    public func ping(deadline: ContinuousClock.Instant) async throws(KVError) {
+        _ = try await execute(RedisCommand(["PING"], expecting: .pong), deadline: deadline)
+    }
+
+    /// Stops every I/O thread, fails queued and in-flight commands with ``KVError/Code/shutDown``, frees the
+    /// hiredis contexts and waits until the threads have exited.
+    public func shutdown() async {
+        for connection in connections { connection.requestShutdown() }
+        for connection in connections { await connection.waitForExit() }
+    }
+
+    // MARK: - Dispatch
+
+    private func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
+        guard ContinuousClock.now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
+        let result = await pickConnection().send(command, deadline: deadline)
+        switch result {
+        case .success(let reply): return reply
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Round robin, skipping connections that are down when another one is up.
+    private func pickConnection() -> RedisConnection {
+        if connections.count == 1 { return connections[0] }
+        let start = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
+        for offset in 0..<connections.count {
+            let candidate = connections[(start &+ offset) % connections.count]
+            if candidate.isAccepting { return candidate }
+        }
+        return connections[start % connections.count]
+    }
+
+    private static func count(_ reply: RedisReply) -> Int {
+        if case .integer(let value) = reply { return Int(value) }
+        return 0
+    }
+}
