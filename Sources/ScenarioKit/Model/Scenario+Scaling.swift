@@ -10,6 +10,8 @@ extension Scenario {
         let fullRequests = workload.requests
         scenario.workload.requests = max(1, Int((Double(fullRequests) * factor).rounded()))
         scenario.origin.latencyScale = origin.latencyScale * self.quick.latencyScale
+        // A paced workload keeps its phases' durations: fewer requests, sent more slowly.
+        scenario.workload.ratePerSecond = workload.ratePerSecond.map { $0 * factor }
         scenario.timeline = timeline.map { event in
             var event = event
             switch event.trigger {

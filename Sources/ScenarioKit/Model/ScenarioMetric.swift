@@ -50,6 +50,9 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     /// Among requests for a question this instance never saw but another instance answered earlier, the
     /// share served by the KV tier: the cache is shared.
     case crossInstanceKVHitRate
+    /// Time from the start of the phase (or run) to the first request served by KV: how fast the KV tier
+    /// recovers after a fault.
+    case timeToFirstKVHitMs
     /// The mode of the instances that served the requests (`redis`, `memory-only`, or `mixed`).
     case mode
     /// Hit rate minus the memory-only baseline's hit rate, on the same trace.

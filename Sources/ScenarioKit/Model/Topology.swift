@@ -36,6 +36,8 @@ public struct Topology: Sendable, Hashable {
     public var routing: Routing
     /// The memory tier's entry bound per instance.
     public var memoryMaximumEntries: Int
+    /// The longest wait between Redis reconnection attempts, in milliseconds (`nil`: the store's default).
+    public var reconnectBackoffMaximumMilliseconds: Int?
 
     /// Creates a topology.
     public init(
@@ -45,7 +47,8 @@ public struct Topology: Sendable, Hashable {
         persistence: Bool = false,
         redisConnections: Int = 1,
         routing: Routing = .random,
-        memoryMaximumEntries: Int = 10_000
+        memoryMaximumEntries: Int = 10_000,
+        reconnectBackoffMaximumMilliseconds: Int? = nil
     ) {
         self.instances = instances
         self.backend = backend
@@ -54,5 +57,6 @@ public struct Topology: Sendable, Hashable {
         self.redisConnections = redisConnections
         self.routing = routing
         self.memoryMaximumEntries = memoryMaximumEntries
+        self.reconnectBackoffMaximumMilliseconds = reconnectBackoffMaximumMilliseconds
     }
 }

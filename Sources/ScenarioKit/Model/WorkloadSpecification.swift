@@ -12,6 +12,9 @@ public struct WorkloadSpecification: Sendable, Hashable {
     public var seed: UInt64
     /// The TTL given to every cached answer, in seconds.
     public var ttlSeconds: Int
+    /// When set, requests are sent at this rate (open loop, still capped by `concurrency`), so phases
+    /// last a real time; otherwise as fast as `concurrency` allows.
+    public var ratePerSecond: Double?
 
     /// Creates a workload.
     public init(
@@ -20,7 +23,8 @@ public struct WorkloadSpecification: Sendable, Hashable {
         requests: Int,
         concurrency: Int = 8,
         seed: UInt64 = 1,
-        ttlSeconds: Int = 3600
+        ttlSeconds: Int = 3600,
+        ratePerSecond: Double? = nil
     ) {
         self.questions = questions
         self.zipfExponent = zipfExponent
@@ -28,5 +32,6 @@ public struct WorkloadSpecification: Sendable, Hashable {
         self.concurrency = concurrency
         self.seed = seed
         self.ttlSeconds = ttlSeconds
+        self.ratePerSecond = ratePerSecond
     }
 }

@@ -88,7 +88,9 @@ public enum ScenarioParser {
             persistence: try reader.bool("persistence", default: false),
             redisConnections: try reader.int("redisConnections", default: 1, in: 1...64),
             routing: try reader.choice("routing", default: .random),
-            memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000))
+            memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000),
+            reconnectBackoffMaximumMilliseconds: reader.has("reconnectBackoffMaxMs")
+                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil)
         try reader.finish()
         return topology
     }
@@ -101,7 +103,9 @@ public enum ScenarioParser {
             requests: try reader.int("requests", in: 1...10_000_000),
             concurrency: try reader.int("concurrency", default: 8, in: 1...1024),
             seed: UInt64(try reader.int("seed", default: 1, in: 0...Int.max)),
-            ttlSeconds: try reader.int("ttlSeconds", default: 3600, in: 1...31_536_000))
+            ttlSeconds: try reader.int("ttlSeconds", default: 3600, in: 1...31_536_000),
+            ratePerSecond: reader.has("ratePerSecond")
+                ? try reader.double("ratePerSecond", in: 0...1_000_000, excludingLowerBound: true) : nil)
         try reader.finish()
         return workload
     }

@@ -43,7 +43,7 @@ public struct MetricAnalyzer: Sendable {
     }
 
     /// The measurements of the requests that pass `filter` (all by default).
-    public func metrics(where filter: (RequestRecord) -> Bool = { _ in true }) -> MetricSet {
+    public func metrics(since windowStart: Double = 0, where filter: (RequestRecord) -> Bool = { _ in true }) -> MetricSet {
         var set = MetricSet()
         var latencies: [Double] = []
         var planLatencies: [Double] = []
@@ -76,6 +76,10 @@ public struct MetricAnalyzer: Sendable {
                 coldLatencies.append(record.latencyMilliseconds)
                 coldPlanLatencies.append(record.planEquivalentLatencyMilliseconds)
             }
+            if record.outcome == .kv, set.timeToFirstKVHitMilliseconds.isNaN
+                || record.startMilliseconds - windowStart < set.timeToFirstKVHitMilliseconds {
+                set.timeToFirstKVHitMilliseconds = max(0, record.startMilliseconds - windowStart)
+            }
             if isRepeat[position] {
                 set.repeatRequests += 1
                 if record.isHit { set.repeatHits += 1 }
@@ -93,6 +97,21 @@ public struct MetricAnalyzer: Sendable {
         }
         set.modes = modes.sorted()
         return set
+    }
+
+    /// The run cut into `buckets` slices of consecutive trace positions.
+    public func requestSlices(buckets: Int = 60) -> [RequestSlice] {
+        guard let last = records.last?.index else { return [] }
+        let size = max(1, (last + buckets) / max(1, buckets))
+        var slices = stride(from: 0, through: last, by: size).map { RequestSlice(firstRequest: $0) }
+        for record in records {
+            let slot = min(slices.count - 1, record.index / size)
+            slices[slot].requests += 1
+            if record.isHit { slices[slot].hits += 1 }
+            if record.outcome == .computed, record.responder == .llm { slices[slot].llmCalls += 1 }
+            slices[slot].planLatencySumMilliseconds += record.planEquivalentLatencyMilliseconds
+        }
+        return slices
     }
 
     /// The run cut into `buckets` equal time slices by send time, for charts.

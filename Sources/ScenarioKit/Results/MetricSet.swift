@@ -46,6 +46,8 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var crossInstanceKVHits: Int = 0
     /// The modes of the serving instances.
     public var modes: [String] = []
+    /// Time from the start of the window to the first request answered by KV (NaN when none was).
+    public var timeToFirstKVHitMilliseconds: Double = .nan
 
     /// Creates an empty set.
     public init() {}
@@ -96,6 +98,7 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .coldStartHitRate: return coldStartHitRate
         case .repeatHitRate: return repeatHitRate
         case .crossInstanceKVHitRate: return crossInstanceKVHitRate
+        case .timeToFirstKVHitMs: return timeToFirstKVHitMilliseconds
         case .kvErrors, .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return nil
         }

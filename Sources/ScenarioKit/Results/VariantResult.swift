@@ -8,6 +8,8 @@ public struct VariantResult: Sendable, Hashable, Codable {
     public var phases: [PhaseResult]
     /// The run in time slices.
     public var timeSeries: [TimeSeriesPoint]
+    /// The run in slices of trace positions.
+    public var requestSlices: [RequestSlice]
     /// The caches' own statistics.
     public var cacheStatistics: CacheStatisticsSummary
     /// Calls the origin counted (must equal the misses the records show).
@@ -26,13 +28,14 @@ public struct VariantResult: Sendable, Hashable, Codable {
     /// Creates a variant result.
     public init(
         label: String, metrics: MetricSet, phases: [PhaseResult], timeSeries: [TimeSeriesPoint],
-        cacheStatistics: CacheStatisticsSummary, originKBCalls: Int, originLLMCalls: Int, instancesCreated: Int,
+        requestSlices: [RequestSlice], cacheStatistics: CacheStatisticsSummary, originKBCalls: Int, originLLMCalls: Int, instancesCreated: Int,
         events: [AppliedEvent], problemSamples: [String], durationSeconds: Double
     ) {
         self.label = label
         self.metrics = metrics
         self.phases = phases
         self.timeSeries = timeSeries
+        self.requestSlices = requestSlices
         self.cacheStatistics = cacheStatistics
         self.originKBCalls = originKBCalls
         self.originLLMCalls = originLLMCalls

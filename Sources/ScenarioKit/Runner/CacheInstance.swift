@@ -1,0 +1,9 @@
+import CacheCore
+
+/// One serverless instance: one ``TieredCache`` with its own memory tier and its own Redis connections.
+struct CacheInstance: Sendable {
+    /// Numbered from 0 in creation order, across deploys.
+    let id: Int
+    /// The instance's cache.
+    let cache: TieredCache
+}

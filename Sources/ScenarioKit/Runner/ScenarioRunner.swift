@@ -1,0 +1,141 @@
+import CacheCore
+import FaultProxy
+import Foundation
+import Logging
+import RedisServerSupport
+
+/// Runs scenarios: starts a private redis-server and an in-process fault proxy in front of it, runs the
+/// trace (and the memory-only baseline when the scenario asks for the comparison), judges the
+/// expectations, and always cleans up what it started.
+public struct ScenarioRunner: Sendable {
+    /// How the runner runs.
+    public struct Options: Sendable {
+        /// Scale every scenario down (`--quick`).
+        public var quick: Bool
+        /// Replaces every scenario's seed (`--seed`).
+        public var seed: UInt64?
+        /// The harness's logger.
+        public var logger: Logger
+        /// The logger given to the caches under test (quiet by default: fault scenarios make thousands of
+        /// KV errors on purpose).
+        public var cacheLogger: Logger
+        /// Receives progress snapshots while a scenario runs.
+        public var progress: (@Sendable (ScenarioProgress) -> Void)?
+        /// Where started processes are registered, so a signal handler can kill them.
+        public var cleanup: ProcessCleanup
+
+        /// Creates options.
+        public init(
+            quick: Bool = false, seed: UInt64? = nil, logger: Logger = Logger(label: "cache-scenarios"),
+            cacheLogger: Logger? = nil, progress: (@Sendable (ScenarioProgress) -> Void)? = nil,
+            cleanup: ProcessCleanup = ProcessCleanup()
+        ) {
+            self.quick = quick
+            self.seed = seed
+            self.logger = logger
+            var quiet = cacheLogger ?? Logger(label: "cache")
+            if cacheLogger == nil { quiet.logLevel = .error }
+            self.cacheLogger = quiet
+            self.progress = progress
+            self.cleanup = cleanup
+        }
+    }
+
+    /// The options.
+    public let options: Options
+
+    /// Creates a runner.
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Runs one scenario. Never throws: a set-up failure is a failed result that says why.
+    public func run(_ original: Scenario) async -> ScenarioResult {
+        let scenario = original.prepared(quick: options.quick, seed: options.seed)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let trace = RequestTrace(workload: scenario.workload)
+        let namespace = "scn-\(scenario.name)-\(scenario.workload.seed)"
+        var error: String?
+        var primary: VariantResult?
+        var baseline: VariantResult?
+
+        var server: RedisServer?
+        var proxies: ProxyRegistry?
+        do {
+            var redisSide: VariantRunner.RedisSide?
+            if scenario.needsRedis {
+                let started = try await RedisServer.start(
+                    options: RedisServer.Options(persistence: scenario.topology.persistence), logger: options.logger)
+                server = started
+                options.cleanup.register(started)
+                let registry = ProxyRegistry(seed: scenario.workload.seed, logger: options.logger)
+                proxies = registry
+                let state = try await registry.createProxy(ProxyConfiguration(
+                    name: "redis", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(started.port)"))
+                redisSide = VariantRunner.RedisSide(
+                    server: started, proxies: registry, proxyName: "redis",
+                    url: "redis://127.0.0.1:\(state.listenPort)")
+            }
+            primary = await VariantRunner(
+                scenario: scenario, label: redisSide == nil ? "memory-only" : "kv", redis: redisSide, trace: trace,
+                namespace: namespace, logger: options.logger, cacheLogger: options.cacheLogger,
+                progress: options.progress
+            ).run()
+            if scenario.baseline == .memoryOnly {
+                baseline = await VariantRunner(
+                    scenario: scenario, label: "memory-only", redis: nil, trace: trace, namespace: namespace,
+                    logger: options.logger, cacheLogger: options.cacheLogger, progress: options.progress
+                ).run()
+            }
+        } catch let failure {
+            error = "set-up failed: \(failure)"
+            options.logger.error("scenario set-up failed", metadata: ["scenario": "\(scenario.name)", "error": "\(failure)"])
+        }
+        if let proxies { await proxies.shutdown() }
+        if let server { options.cleanup.release(server) }
+
+        var outcomes: [ExpectationOutcome] = []
+        if let primary {
+            outcomes = ExpectationEvaluator.evaluate(scenario, primary: primary, baseline: baseline)
+            let eventErrors = primary.events.compactMap(\.error) + (baseline?.events.compactMap(\.error) ?? [])
+            if error == nil, !eventErrors.isEmpty {
+                error = "timeline event failed: \(eventErrors.joined(separator: "; "))"
+            }
+        }
+        let passed = error == nil && primary != nil && outcomes.allSatisfy(\.passed)
+        return ScenarioResult(
+            name: scenario.name, title: scenario.title, description: scenario.description, file: scenario.file,
+            passed: passed, error: error, configuration: Self.configuration(of: scenario, quick: options.quick),
+            kvDeadlineMilliseconds: scenario.kvDeadlineMilliseconds, latencyScale: scenario.origin.latencyScale,
+            primary: primary, baseline: baseline, expectations: outcomes,
+            durationSeconds: VariantRunner.milliseconds(clock.now - started) / 1000)
+    }
+
+    /// The configuration a reader needs to reproduce the run.
+    static func configuration(of scenario: Scenario, quick: Bool) -> [String: String] {
+        let workload = scenario.workload
+        let topology = scenario.topology
+        let origin = scenario.origin
+        return [
+            "file": scenario.file,
+            "quick": quick ? "yes" : "no",
+            "seed": String(workload.seed),
+            "kvDeadlineMs": String(scenario.kvDeadlineMilliseconds),
+            "instances": String(topology.instances),
+            "backend": topology.backend.rawValue,
+            "readStrategy": topology.readStrategy.rawValue,
+            "persistence": topology.persistence ? "on" : "off",
+            "redisConnections": String(topology.redisConnections),
+            "routing": topology.routing.rawValue,
+            "questions": String(workload.questions),
+            "zipfExponent": ScenarioMetric.format(workload.zipfExponent),
+            "requests": String(workload.requests),
+            "concurrency": String(workload.concurrency),
+            "kbShare": ScenarioMetric.format(origin.kbShare),
+            "kbLatency": origin.kbLatency.description,
+            "llmLatency": origin.llmLatency.description,
+            "latencyScale": ScenarioMetric.format(origin.latencyScale),
+            "baseline": scenario.baseline?.rawValue ?? "none",
+            "timeline": scenario.timeline.map { "\($0.trigger): \($0.action)" }.joined(separator: "; "),
+        ]
+    }
+}
