@@ -1,0 +1,81 @@
+import Testing
+
+@testable import ScenarioKit
+
+/// The measurements the expectations judge, from hand-made request records.
+@Suite("Metric analysis and expectation judging")
+struct MetricAnalyzerTests {
+    func record(
+        _ index: Int, _ question: String, instance: Int, start: Double, latency: Double = 1, outcome: RequestRecord.Outcome,
+        origin: Double = 0, kvError: String? = nil, wrong: String? = nil, phase: Int = 0, coldStart: Bool = false
+    ) -> RequestRecord {
+        RequestRecord(
+            index: index, question: question, instance: instance, phase: phase, startMilliseconds: start,
+            latencyMilliseconds: latency, originMilliseconds: origin, unscaledOriginMilliseconds: origin * 50,
+            outcome: outcome, responder: outcome == .computed ? .llm : nil, kvError: kvError, wrongAnswer: wrong,
+            failure: outcome == .failed ? "boom" : nil, mode: "redis", isColdStart: coldStart)
+    }
+
+    @Test func countsHitsOptimumRepeatsAndCrossInstanceHits() {
+        let records = [
+            record(0, "a", instance: 0, start: 0, latency: 20, outcome: .computed, origin: 19, coldStart: true),
+            record(1, "a", instance: 1, start: 100, outcome: .kv, coldStart: true),       // cross-instance KV hit
+            record(2, "a", instance: 0, start: 200, outcome: .memory),                    // repeat, same instance
+            record(3, "b", instance: 1, start: 300, latency: 320, outcome: .computed, origin: 10, kvError: "timeout"),
+            record(4, "b", instance: 1, start: 1000, outcome: .failed),
+        ]
+        let metrics = MetricAnalyzer(records: records).metrics()
+        #expect(metrics.requests == 5)
+        #expect(metrics.hits == 2)
+        #expect(metrics.kvHits == 1 && metrics.memoryHits == 1)
+        #expect(metrics.hittable == 3)                       // only the first "a" and first "b" must miss
+        #expect(abs(metrics.optimalHitRate - 0.6) < 1e-12)
+        #expect(metrics.llmCalls == 2)
+        #expect(metrics.fallbacks == 1 && metrics.fallbacksByClass == ["timeout": 1])
+        #expect(metrics.failedRequests == 1)
+        #expect(metrics.repeatRequests == 3 && metrics.repeatHits == 2)
+        #expect(metrics.crossInstanceRequests == 1 && metrics.crossInstanceKVHits == 1)
+        #expect(metrics.coldStarts == 2 && metrics.coldStartHits == 1)
+        #expect(abs(metrics.maxCacheOverheadMilliseconds - 310) < 1e-9)
+        #expect(metrics.timeToFirstKVHitMilliseconds == 100)
+        // Plan-equivalent latency puts the origin back at scale 1: request 0 spent 1 ms in the cache and 19 ms
+        // (950 ms at scale 1) in the origin; request 3 spent 310 ms in the cache and 10 ms (500 ms) in the origin.
+        #expect(abs(metrics.planEquivalentLatency.max - 951) < 1)
+    }
+
+    @Test func expectationsAreJudgedAgainstTheirPhaseAndTheDeadline() throws {
+        let records = [
+            record(0, "a", instance: 0, start: 0, latency: 20, outcome: .computed, origin: 19),
+            record(1, "a", instance: 0, start: 50, latency: 340, outcome: .memory, kvError: "timeout", phase: 1),
+        ]
+        let analyzer = MetricAnalyzer(records: records)
+        let variant = VariantResult(
+            label: "kv", metrics: analyzer.metrics(),
+            phases: [
+                PhaseResult(name: "start", fault: false, startMilliseconds: 0, endMilliseconds: 40, metrics: analyzer.metrics { $0.phase == 0 }),
+                PhaseResult(name: "slow", fault: true, startMilliseconds: 40, endMilliseconds: 400, metrics: analyzer.metrics(since: 40) { $0.phase == 1 }),
+            ],
+            timeSeries: analyzer.timeSeries(), requestSlices: analyzer.requestSlices(), cacheStatistics: CacheStatisticsSummary(),
+            originKBCalls: 0, originLLMCalls: 1, instancesCreated: 1, events: [], problemSamples: [], durationSeconds: 0.4)
+        let scenario = Scenario(
+            name: "judge", title: "judge", kvDeadlineMilliseconds: 300,
+            topology: Topology(), workload: WorkloadSpecification(questions: 1, requests: 2), origin: OriginSpecification(),
+            expectations: [
+                Expectation(metric: .maxCacheOverheadMs, comparison: .atMost(.deadlinePlus(50))),
+                Expectation(metric: .maxCacheOverheadMs, comparison: .atMost(.deadlinePlus(10))),
+                Expectation(metric: .fallbacks, phase: "slow", comparison: .atLeast(.value(1))),
+                Expectation(metric: .fallbacks, phase: "start", comparison: .atMost(.value(0))),
+                Expectation(metric: .mode, comparison: .equals("redis")),
+                Expectation(metric: .coldStartHitRate, comparison: .atLeast(.value(0.5))),
+            ])
+        let outcomes = ExpectationEvaluator.evaluate(scenario, primary: variant, baseline: nil)
+        // Two implicit expectations (failed requests, wrong answers) come first.
+        #expect(outcomes.count == 8)
+        #expect(outcomes[0].implicit && outcomes[0].passed)
+        #expect(outcomes[2].passed)                 // 340 ≤ 350
+        #expect(!outcomes[3].passed)                // 340 > 310
+        #expect(outcomes[3].threshold.contains("deadline + 10"))
+        #expect(outcomes[4].passed && outcomes[5].passed && outcomes[6].passed)
+        #expect(!outcomes[7].passed && outcomes[7].measured == "no sample")
+    }
+}

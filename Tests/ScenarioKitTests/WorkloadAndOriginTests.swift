@@ -1,0 +1,107 @@
+import CacheCore
+import Testing
+
+@testable import ScenarioKit
+
+/// The trace, the origin and the oracle are deterministic for a seed, so a report can be reproduced exactly.
+@Suite("Workload, origin and oracle")
+struct WorkloadAndOriginTests {
+    let workload = WorkloadSpecification(questions: 100, zipfExponent: 1.0, requests: 5000, seed: 42)
+
+    @Test func zipfTraceIsDeterministicForASeed() {
+        let first = RequestTrace(workload: workload)
+        let second = RequestTrace(workload: workload)
+        #expect(first == second)
+        var other = workload
+        other.seed = 43
+        #expect(RequestTrace(workload: other) != first)
+    }
+
+    @Test func zipfPopularityFollowsRank() {
+        let trace = RequestTrace(workload: workload)
+        var counts = [Int: Int]()
+        for request in trace.requests { counts[request.rank, default: 0] += 1 }
+        let top = counts[1, default: 0]
+        let tenth = counts[10, default: 0]
+        // p(1)/p(10) = 10 for s = 1; allow sampling noise.
+        #expect(top > tenth * 5)
+        #expect(counts.keys.allSatisfy { (1...100).contains($0) })
+        let distribution = ZipfDistribution(count: 100, exponent: 1)
+        #expect(abs(distribution.probability(of: 1) / distribution.probability(of: 10) - 10) < 1e-9)
+    }
+
+    @Test func uniformWhenExponentIsZero() {
+        let distribution = ZipfDistribution(count: 4, exponent: 0)
+        for rank in 1...4 { #expect(abs(distribution.probability(of: rank) - 0.25) < 1e-12) }
+    }
+
+    @Test func optimalHitRateIsOneMinusDistinctOverRequests() {
+        let trace = RequestTrace(workload: WorkloadSpecification(questions: 3, zipfExponent: 0, requests: 300, seed: 1))
+        #expect(trace.distinctQuestions == 3)
+        #expect(abs(trace.optimalHitRate - 0.99) < 1e-12)
+    }
+
+    @Test func originIsDeterministicAndCountsCalls() async throws {
+        let specification = OriginSpecification(kbShare: 0.4, latencyScale: 0.001)
+        let origin = OriginSimulator(specification: specification, seed: 5)
+        let twin = OriginSimulator(specification: specification, seed: 5)
+        let question = RequestTrace.question(rank: 3)
+        #expect(origin.expectedAnswer(for: question) == twin.expectedAnswer(for: question))
+        #expect(origin.latencyMilliseconds(for: question) == twin.latencyMilliseconds(for: question))
+        #expect(origin.responder(for: question) == twin.responder(for: question))
+        #expect(OriginSimulator(specification: specification, seed: 6).expectedAnswer(for: question) != origin.expectedAnswer(for: question))
+
+        let call = try await origin.answer(question)
+        let again = try await origin.answer(question)
+        #expect(call.entry.value == again.entry.value)
+        #expect(call.entry.text == origin.expectedAnswer(for: question))
+        let counts = origin.callCounts
+        #expect(counts.kb + counts.llm == 2)
+    }
+
+    @Test func kbShareIsRespected() {
+        let origin = OriginSimulator(specification: OriginSpecification(kbShare: 0.4), seed: 11)
+        let kb = (1...2000).filter { origin.responder(for: RequestTrace.question(rank: $0)) == .kb }.count
+        #expect(kb > 700 && kb < 900)
+    }
+
+    @Test func latenciesStayWithinTheirDistribution() {
+        let origin = OriginSimulator(
+            specification: OriginSpecification(kbLatency: .uniform(minimum: 50, maximum: 150), llmLatency: .uniform(minimum: 800, maximum: 2500), latencyScale: 0.5),
+            seed: 3)
+        for rank in 1...200 {
+            let question = RequestTrace.question(rank: rank)
+            let latency = origin.latencyMilliseconds(for: question)
+            if origin.responder(for: question) == .kb {
+                #expect((25...75).contains(latency))
+            } else {
+                #expect((400...1250).contains(latency))
+            }
+        }
+    }
+
+    @Test func oracleAcceptsTheTruthAndCatchesWrongAnswers() {
+        let origin = OriginSimulator(specification: OriginSpecification(), seed: 8)
+        let oracle = AnswerOracle(origin: origin)
+        let question = RequestTrace.question(rank: 1)
+        let other = RequestTrace.question(rank: 2)
+        let truth = origin.truth(for: question)
+        #expect(oracle.check(question: question, answer: truth) == .correct)
+
+        // Another question's answer (what a late reply read by the next command would give).
+        if case .correct = oracle.check(question: question, answer: origin.truth(for: other)) {
+            Issue.record("the oracle accepted another question's answer")
+        }
+        // A truncated answer.
+        let truncated = CacheEntry(bytes: Array(truth.value.dropLast(3)), source: truth.source)
+        if case .correct = oracle.check(question: question, answer: truncated) { Issue.record("the oracle accepted a truncated answer") }
+        // The right text with the wrong source.
+        let wrongSource = CacheEntry(bytes: truth.value, source: truth.source == .kb ? .llm : .kb)
+        if case .correct = oracle.check(question: question, answer: wrongSource) { Issue.record("the oracle accepted a wrong source") }
+    }
+
+    @Test func deadlineThresholdsUseTheScenarioDeadline() {
+        #expect(Expectation.Threshold.deadlinePlus(150).resolved(deadlineMilliseconds: 300) == 450)
+        #expect(Expectation.Threshold.value(7).resolved(deadlineMilliseconds: 300) == 7)
+    }
+}
