@@ -15,7 +15,23 @@ struct TimelineChart {
     private let rateTop = 290.0
     private let rateHeight = 120.0
     private var plotWidth: Double { width - left - right }
-    private var height: Double { rateTop + rateHeight + 46 }
+    private var legendTop: Double { rateTop + rateHeight + 34 }
+    private var legendLines: [String] {
+        // Phases are numbered on the plot and named here, so short phases do not overprint each other.
+        var lines: [String] = []
+        var current = ""
+        for (index, phase) in primary.phases.enumerated() {
+            let item = "\(index + 1) \(phase.name)\(phase.fault ? " ⚡" : "")"
+            if current.count + item.count > 140 {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : "   ") + item
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+    private var height: Double { legendTop + Double(legendLines.count) * 15 + 10 }
 
     func svg() -> String {
         let endTime = max(
@@ -50,7 +66,14 @@ struct TimelineChart {
                 out += "<rect x=\"\(f(x0))\" y=\"\(latencyTop)\" width=\"\(f(max(1, x1 - x0)))\" height=\"\(rateTop + rateHeight - latencyTop)\" fill=\"#f8d0d0\" opacity=\"0.6\"/>\n"
             }
             out += "<line x1=\"\(f(x0))\" y1=\"\(latencyTop)\" x2=\"\(f(x0))\" y2=\"\(rateTop + rateHeight)\" stroke=\"#999\" stroke-dasharray=\"2,3\"/>\n"
-            out += "<text x=\"\(f(x0 + 3))\" y=\"\(rateTop + rateHeight + 14)\" fill=\"\(phase.fault ? "#b00" : "#555")\" transform=\"rotate(0)\">\(escape(phase.name))</text>\n"
+        }
+        // Phase numbers, staggered in two rows so adjacent short phases stay readable.
+        for (index, phase) in primary.phases.enumerated() {
+            let y = rateTop + rateHeight + 12 + (index % 2 == 0 ? 0 : 10)
+            out += "<text x=\"\(f(x(phase.startMilliseconds) + 2))\" y=\"\(f(y))\" fill=\"\(phase.fault ? "#b00" : "#555")\">\(index + 1)</text>\n"
+        }
+        for (line, text) in legendLines.enumerated() {
+            out += "<text x=\"\(left)\" y=\"\(f(legendTop + Double(line) * 15))\" fill=\"#333\">phases: \(escape(text))</text>\n"
         }
         // Axes and gridlines.
         var tick = floorValue
@@ -72,7 +95,7 @@ struct TimelineChart {
         }
         out += "<rect x=\"\(left)\" y=\"\(latencyTop)\" width=\"\(f(plotWidth))\" height=\"\(latencyHeight)\" fill=\"none\" stroke=\"#333\"/>\n"
         out += "<rect x=\"\(left)\" y=\"\(rateTop)\" width=\"\(f(plotWidth))\" height=\"\(rateHeight)\" fill=\"none\" stroke=\"#333\"/>\n"
-        out += "<text x=\"\(width - right)\" y=\"\(height - 8)\" text-anchor=\"end\">time since start: \(String(format: "%.1f", span / 1000)) s</text>\n"
+        out += "<text x=\"\(width - right)\" y=\"\(rateTop + rateHeight + 22)\" text-anchor=\"end\">time since start: \(String(format: "%.1f", span / 1000)) s</text>\n"
 
         for variant in series {
             let color = "#1f6feb"

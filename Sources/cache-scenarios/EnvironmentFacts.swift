@@ -6,7 +6,7 @@ enum EnvironmentFacts {
         var facts: [String: String] = [
             "os": ProcessInfo.processInfo.operatingSystemVersionString,
             "cores": String(ProcessInfo.processInfo.activeProcessorCount),
-            "swift": compilerVersion,
+            "swift": output(of: ["swift", "--version"]) ?? "compiled with Swift \(compilerVersion)",
         ]
         if let redis = output(of: ["redis-server", "--version"]) { facts["redis-server"] = redis }
         if let commit = output(of: ["git", "rev-parse", "--short", "HEAD"]) { facts["commit"] = commit }

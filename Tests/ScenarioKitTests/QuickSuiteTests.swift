@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 
 @testable import ScenarioKit

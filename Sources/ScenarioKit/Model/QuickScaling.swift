@@ -8,7 +8,7 @@ public struct QuickScaling: Sendable, Hashable {
     public var latencyScale: Double
 
     /// Creates a scaling; the defaults cut a scenario to about a quarter.
-    public init(requestScale: Double = 0.25, timeScale: Double = 0.25, latencyScale: Double = 0.5) {
+    public init(requestScale: Double = 0.25, timeScale: Double = 0.25, latencyScale: Double = 0.25) {
         self.requestScale = requestScale
         self.timeScale = timeScale
         self.latencyScale = latencyScale

@@ -98,7 +98,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     public static func format(_ value: Double) -> String {
         if value.isNaN { return "n/a" }
         if value == value.rounded() && abs(value) < 1e12 { return String(Int(value)) }
-        return String(format: abs(value) < 10 ? "%.3f" : "%.1f", value)
+        return abs(value) < 10 ? String(format: "%.4g", value) : String(format: "%.1f", value)
     }
 
     /// Formats a measured value of this metric for a report.

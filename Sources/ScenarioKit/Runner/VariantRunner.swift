@@ -167,11 +167,8 @@ final class VariantRunner {
     /// Generous: a request may take the KV deadline twice (lookup, write-back), the slowest origin call,
     /// and scheduling noise on a busy machine; past this it counts as failed.
     static func requestTimeLimit(for scenario: Scenario, origin: OriginSimulator) -> Duration {
-        let worstOrigin: Double
-        switch (scenario.origin.kbLatency, scenario.origin.llmLatency) {
-        case (let kb, let llm):
-            worstOrigin = max(Self.upperBound(kb), Self.upperBound(llm)) * origin.effectiveScale
-        }
+        let worstOrigin = max(Self.upperBound(scenario.origin.kbLatency), Self.upperBound(scenario.origin.llmLatency))
+            * origin.effectiveScale
         return .milliseconds(Int(Double(scenario.kvDeadlineMilliseconds) * 3 + worstOrigin + 10_000))
     }
 
