@@ -69,7 +69,7 @@ struct ReportInsights {
                     next.append("In `\(scenario.name)` phase `\(phase.name)`, requests waited up to \(ms(overhead)) in the cache "
                         + "(deadline \(ms(deadline))) before falling back; \(waited) of \(phase.metrics.fallbacks) fallbacks were timeouts. "
                         + "A circuit breaker with half-open probes would fail fast after the first failures instead of "
-                        + "charging every request the deadline.")
+                        + "letting each request find out on its own, up to the deadline.")
                 } else {
                     achieved.append("In `\(scenario.name)` phase `\(phase.name)` the KV failure cost at most \(ms(overhead)) per request "
                         + "(deadline \(ms(deadline))) over \(phase.metrics.fallbacks) fallbacks.")
@@ -78,7 +78,8 @@ struct ReportInsights {
             // Recovery: fallbacks in a non-fault phase that follows a fault phase.
             for (index, phase) in primary.phases.enumerated() where index > 0 && !phase.fault && primary.phases[index - 1].fault {
                 if phase.metrics.fallbacks > 0 {
-                    next.append("After the fault in `\(scenario.name)` ended (phase `\(phase.name)`), \(phase.metrics.fallbacks) requests "
+                    let count = phase.metrics.fallbacks
+                    next.append("After the fault in `\(scenario.name)` ended (phase `\(phase.name)`), \(count) request\(count == 1 ? "" : "s") "
                         + "still fell back before the KV tier recovered: reconnection could be quicker (or probed in the background).")
                 } else if phase.metrics.kvHits > 0 {
                     achieved.append("`\(scenario.name)` recovered without a single fallback once the fault ended "
