@@ -25,6 +25,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
+        /// The threshold as written in the file (`deadline + 150`).
         public var description: String {
             switch self {
             case .value(let value): return ScenarioMetric.format(value)

@@ -37,6 +37,7 @@ public enum LatencyDistribution: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The distribution as the report shows it (`uniform 50–150 ms`).
     public var description: String {
         switch self {
         case .fixed(let value): return "\(Self.format(value)) ms"

@@ -68,6 +68,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The action as the report's timeline shows it.
     public var description: String {
         switch self {
         case .addToxic(let toxic): return "add toxic \(toxic)"

@@ -7,6 +7,7 @@ public struct TimelineEvent: Sendable, Hashable {
         /// This many seconds after the scenario started (or as soon as the requests before it are sent).
         case afterSeconds(Double)
 
+        /// The trigger as the report shows it (`after 500 requests`).
         public var description: String {
             switch self {
             case .afterRequests(let count): return "after \(count) requests"

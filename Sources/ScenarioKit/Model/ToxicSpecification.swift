@@ -31,6 +31,7 @@ public struct ToxicSpecification: Sendable, Hashable, CustomStringConvertible {
         self.attributes = attributes
     }
 
+    /// The toxic as the report shows it (`slow (latency downstream: latency=600)`).
     public var description: String {
         let shown = attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
         return "\(name) (\(type) \(stream)\(shown.isEmpty ? "" : ": \(shown)"))"

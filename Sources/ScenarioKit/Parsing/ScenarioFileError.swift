@@ -21,6 +21,7 @@ public struct ScenarioFileError: Error, Sendable, Hashable, CustomStringConverti
         self.found = found
     }
 
+    /// `file:line: field 'path': expected …, found …`.
     public var description: String {
         let location = line.map { "\(file):\($0)" } ?? file
         let foundText = found.map { ", found \($0)" } ?? ""

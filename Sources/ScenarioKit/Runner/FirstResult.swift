@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Runs an operation with a time limit without waiting for it to finish when the limit passes: a request
 /// the cache never answers must fail the scenario, not hang the harness.
 enum FirstResult {
@@ -22,20 +20,6 @@ enum FirstResult {
                 }
             }
             _ = work
-        }
-    }
-}
-
-/// A flag that can be claimed once.
-final class OnceFlag: Sendable {
-    private let taken = Mutex(false)
-
-    /// True for the first caller only.
-    func claim() -> Bool {
-        taken.withLock { taken in
-            if taken { return false }
-            taken = true
-            return true
         }
     }
 }

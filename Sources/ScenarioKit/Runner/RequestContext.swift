@@ -1,0 +1,72 @@
+import CacheCore
+
+/// Everything one request needs, captured by value so the request task shares nothing mutable.
+struct RequestContext: Sendable {
+    let request: RequestTrace.Request
+    let instance: CacheInstance
+    let phase: Int
+    let isColdStart: Bool
+    let mode: String
+    let origin: OriginSimulator
+    let oracle: AnswerOracle
+    let start: ContinuousClock.Instant
+    let ttl: Duration
+    let limit: Duration
+
+    /// Sends the request through the instance's `getOrCompute`, times it and checks the answer.
+    func execute() async -> RequestRecord {
+        let clock = ContinuousClock()
+        let sentAt = clock.now
+        let timing = OriginTiming()
+        let question = request.question
+        let cache = instance.cache
+        let origin = origin
+        let ttl = ttl
+        let outcome: Result<CacheResult, any Error>? = await FirstResult.value(within: limit) {
+            do {
+                let result = try await cache.getOrCompute(question, ttl: ttl) {
+                    let computeStart = ContinuousClock.now
+                    let call = try await origin.answer(question)
+                    timing.record(
+                        milliseconds: VariantRunner.milliseconds(ContinuousClock.now - computeStart),
+                        unscaled: origin.effectiveScale > 0 ? call.latencyMilliseconds / origin.effectiveScale : 0,
+                        responder: call.responder)
+                    return call.entry
+                }
+                return .success(result)
+            } catch {
+                return .failure(error)
+            }
+        }
+        let latency = VariantRunner.milliseconds(clock.now - sentAt)
+        let measured = timing.value
+        var record = RequestRecord(
+            index: request.index, question: question, instance: instance.id, phase: phase,
+            startMilliseconds: VariantRunner.milliseconds(sentAt - start), latencyMilliseconds: latency,
+            originMilliseconds: measured.milliseconds, unscaledOriginMilliseconds: measured.unscaled, outcome: .failed,
+            responder: measured.responder, kvError: nil, wrongAnswer: nil, failure: nil, mode: mode,
+            isColdStart: isColdStart)
+        switch outcome {
+        case nil:
+            record.failure = "no answer within \(limit)"
+        case .failure(let error)?:
+            record.failure = "getOrCompute threw: \(error)"
+        case .success(let result)?:
+            switch result.origin {
+            case .kv: record.outcome = .kv
+            case .memory: record.outcome = .memory
+            case .computed: record.outcome = .computed
+            }
+            if result.origin != .computed {
+                record.responder = nil
+                record.originMilliseconds = 0
+                record.unscaledOriginMilliseconds = 0
+            }
+            record.kvError = result.kvError?.name
+            if case .wrong(let reason) = oracle.check(question: question, answer: result.entry) {
+                record.wrongAnswer = reason
+            }
+        }
+        return record
+    }
+}
