@@ -9,9 +9,9 @@ public struct ZipfDistribution: Sendable {
     public let exponent: Double
     private let cumulative: [Double]
 
-    /// Creates the distribution; `exponent` 0 is uniform.
+    /// Creates the distribution; `exponent` 0 is uniform. A count below 1 is taken as 1.
     public init(count: Int, exponent: Double) {
-        precondition(count >= 1, "a Zipf distribution needs at least one rank")
+        let count = max(1, count)
         self.count = count
         self.exponent = exponent
         var running = 0.0
