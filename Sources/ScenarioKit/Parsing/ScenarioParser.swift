@@ -57,7 +57,8 @@ public enum ScenarioParser {
         let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         let name = try reader.string("name", default: defaultName.isEmpty ? "scenario" : defaultName) ?? "scenario"
         let title = try reader.string("title", default: name) ?? name
-        let description = try reader.string("description", default: "") ?? ""
+        // Folded YAML blocks (`>`) end with a newline; the report adds its own spacing.
+        let description = (try reader.string("description", default: "") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let deadline = try reader.int("kvDeadlineMs", default: 2000, in: 1...60_000)
         let initialPhase = try reader.string("initialPhase", default: "start") ?? "start"
         let topology = try parseTopology(try reader.requiredNode("topology", expected: "a topology mapping"), file: file)
