@@ -80,6 +80,11 @@ final class RedisConnectionLoop {
     // MARK: - One iteration
 
     private func iterate() {
+        // Tasks that prefer this thread (see RedisConnection+TaskExecutor) run here, between I/O steps,
+        // so a caller's command and the resumption after its reply need no thread hop.
+        for job in connection.takeJobs() {
+            job.runSynchronously(on: connection.asUnownedTaskExecutor())
+        }
         var now = clock.now
         if case .idle(let nextAttempt) = phase, now >= nextAttempt {
             beginConnect(now: now)
