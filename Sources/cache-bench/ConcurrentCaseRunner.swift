@@ -1,12 +1,13 @@
 import Histogram
 
-/// Runs an async operation from `concurrency` tasks on the cooperative pool (as application callers would)
-/// for a fixed time, timing every call.
+/// Runs an async operation from `concurrency` tasks for a fixed time, timing every call: on the cooperative
+/// pool as application callers would, or preferring `executor` (the store's I/O thread).
 enum ConcurrentCaseRunner {
     static func run(
         name: String,
         concurrency: Int,
         duration: Duration,
+        executor: (any TaskExecutor)? = nil,
         operation: @escaping @Sendable () async throws -> Void
     ) async throws -> BenchmarkResult {
         let clock = ContinuousClock()
@@ -14,7 +15,7 @@ enum ConcurrentCaseRunner {
         let end = started + duration
         let (operations, latencies) = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
             for _ in 0..<concurrency {
-                group.addTask {
+                group.addTask(executorPreference: executor) {
                     var latencies = makeLatencyHistogram()
                     var operations = 0
                     while true {
