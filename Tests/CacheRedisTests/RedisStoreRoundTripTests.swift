@@ -154,3 +154,36 @@ struct RedisStoreRoundTripTests {
         }
     }
 }
+
+@Suite("RedisStore resource hygiene")
+struct RedisStoreResourceTests {
+    typealias Support = RedisStoreTestSupport
+
+    private static func connectedClients(_ server: RedisServer) throws -> Int {
+        let info = try server.command(["INFO", "clients"])
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("connected_clients:") }
+        return Int(line?.split(separator: ":").last ?? "") ?? -1
+    }
+
+    @Test("shutdown closes every connection: starting and stopping stores leaves no client behind")
+    func noLeakedConnections() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let baseline = try Self.connectedClients(server)
+        for round in 0..<10 {
+            let store = RedisStore(
+                endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: server.port)),
+                configuration: .init(connectionCount: 2), logger: Support.logger)
+            try await store.set("round", value: [UInt8(round)], ttl: nil, deadline: Support.deadline())
+            await store.shutdown()
+        }
+        // The server notices closed sockets on its next event loop turn; allow it a moment.
+        var remaining = try Self.connectedClients(server)
+        let end = ContinuousClock.now + .seconds(5)
+        while remaining > baseline && ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(20))
+            remaining = try Self.connectedClients(server)
+        }
+        #expect(remaining == baseline)
+    }
+}

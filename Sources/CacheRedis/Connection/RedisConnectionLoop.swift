@@ -41,7 +41,8 @@ final class RedisConnectionLoop {
             case handshake(HandshakeStep)
         }
         let purpose: Purpose
-        let expectation: RedisCommand
+        /// Only the expected shape is kept, not the command: a large SET value is released once written.
+        let expectation: RedisCommand.Expectation
         let deadline: ContinuousClock.Instant
     }
 
@@ -97,7 +98,7 @@ final class RedisConnectionLoop {
             if !batch.isEmpty {
                 for pending in batch {
                     if append(pending.command, to: context) {
-                        pushInFlight(InFlight(purpose: .caller(pending.continuation), expectation: pending.command, deadline: pending.deadline))
+                        pushInFlight(InFlight(purpose: .caller(pending.continuation), expectation: pending.command.expectation, deadline: pending.deadline))
                     } else {
                         pending.continuation.resume(returning: .failure(KVError(.protocolError, "hiredis could not buffer the command: \(context.errorText)")))
                     }
@@ -238,7 +239,7 @@ final class RedisConnectionLoop {
                 closeAfterFailedAttempt(KVError(.protocolError, "hiredis could not buffer the handshake"))
                 return
             }
-            pushInFlight(InFlight(purpose: .handshake(step), expectation: command, deadline: deadline))
+            pushInFlight(InFlight(purpose: .handshake(step), expectation: command.expectation, deadline: deadline))
         }
         writePending = true
         flush(context)
