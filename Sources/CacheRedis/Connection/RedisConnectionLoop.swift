@@ -440,8 +440,7 @@ final class RedisConnectionLoop {
     private func earliestInFlightDeadline() -> ContinuousClock.Instant? {
         var earliest: ContinuousClock.Instant?
         for index in inFlightHead..<inFlight.count {
-            let deadline = inFlight[index].deadline
-            if earliest == nil || deadline < earliest! { earliest = deadline }
+            earliest = min(earliest, inFlight[index].deadline)
         }
         return earliest
     }
