@@ -63,3 +63,49 @@ struct CacheEntryCodecTests {
         }
     }
 }
+
+@Suite("CacheEntryCodec fast path")
+struct CacheEntryCodecFastPathTests {
+    @Test("texts that need escaping round-trip exactly", arguments: [
+        "quote \" backslash \\ slash /", "controls \u{1}\u{8}\u{C}\n\r\t", "unicode é 日本 🙂 \u{2028}", "", " ",
+        String(repeating: "long answer ", count: 2000),
+    ])
+    func escapes(text: String) throws {
+        let encoded = CacheEntryCodec.encode(CacheEntry(text: text, source: .kb), key: text, expiresAt: nil)
+        let decoded = try CacheEntryCodec.decode(encoded, expectedKey: text)
+        #expect(decoded.entry.text == text)
+    }
+
+    @Test("documents written by other JSON writers decode the same", arguments: [
+        #"{ "v" : 1 , "value" : "caf\u00e9 \ud83d\ude42" , "source" : "kb" }"#,
+        #"{"source":"llm","value":"x","v":1,"createdAt":1.7e12,"expiresAt":null}"#,
+        #"{"v":1.0,"value":"x","source":"kb"}"#,
+    ])
+    func otherWriters(json: String) throws {
+        let decoded = try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "k")
+        #expect(decoded.entry.text?.isEmpty == false)
+    }
+
+    @Test("surrogate escapes decode to the right scalar")
+    func surrogates() throws {
+        let decoded = try CacheEntryCodec.decode(Array(#"{"v":1,"value":"\ud83d\ude42","source":"kb"}"#.utf8), expectedKey: "k")
+        #expect(decoded.entry.text == "🙂")
+    }
+
+    @Test("documents the fast path refuses still get a definite answer", arguments: [
+        #"{"v":1,"value":"x","source":"kb","extra":{"nested":true}}"#,
+        #"{"v":1,"value":"x","source":"kb","tags":["a"]}"#,
+    ])
+    func fallbackToFoundation(json: String) throws {
+        let decoded = try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "k")
+        #expect(decoded.entry.text == "x")
+    }
+
+    @Test("wrong field types are refused on both paths", arguments: [
+        #"{"v":1,"value":5,"source":"kb"}"#, #"{"v":1,"value":"x","source":true}"#, #"{"v":1,"value":"x","source":"kb","key":7}"#,
+        #"{"v":1,"value":"\ud83d","source":"kb"}"#, #"{"v":1,"value":"x","source":"kb"} trailing"#,
+    ])
+    func wrongTypes(json: String) {
+        #expect(throws: CacheEntryCodec.DecodeError.self) { try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "k") }
+    }
+}

@@ -26,7 +26,7 @@ public struct CacheConfiguration: Sendable {
         defaultTTL: Duration? = .seconds(3600),
         memory: MemoryTier.Limits = MemoryTier.Limits(),
         maximumKeyBytes: Int = 1 << 20,
-        maximumBackgroundWrites: Int = 1024,
+        maximumBackgroundWrites: Int = 8192,
         invalidationBatchSize: Int = 500
     ) {
         self.namespace = namespace

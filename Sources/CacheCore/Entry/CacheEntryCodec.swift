@@ -51,6 +51,40 @@ public enum CacheEntryCodec {
         var source: String?
         var createdAt: Double?
         var expiresAt: Double?
+
+        init(v: Int, key: String?, value: String? = nil, valueBase64: String? = nil, source: String?, createdAt: Double?, expiresAt: Double?) {
+            self.v = v
+            self.key = key
+            self.value = value
+            self.valueBase64 = valueBase64
+            self.source = source
+            self.createdAt = createdAt
+            self.expiresAt = expiresAt
+        }
+
+        /// The envelope from the fast parser, or `nil` when any field is not of its expected type (the
+        /// Codable path then decides, with its own error).
+        static func fromFlat(_ object: FlatJSONObject) -> Envelope? {
+            guard case .number(let version)? = object["v"], let v = Int(exactly: version) else { return nil }
+            func string(_ name: String) -> String?? {
+                switch object[name] {
+                case nil, .null?: return .some(nil)
+                case .string(let text)?: return .some(text)
+                default: return nil
+                }
+            }
+            func number(_ name: String) -> Double?? {
+                switch object[name] {
+                case nil, .null?: return .some(nil)
+                case .number(let value)?: return .some(value)
+                default: return nil
+                }
+            }
+            guard let key = string("key"), let value = string("value"), let valueBase64 = string("valueBase64"),
+                let source = string("source"), let createdAt = number("createdAt"), let expiresAt = number("expiresAt")
+            else { return nil }
+            return Envelope(v: v, key: key, value: value, valueBase64: valueBase64, source: source, createdAt: createdAt, expiresAt: expiresAt)
+        }
     }
 
     private struct VersionProbe: Decodable {
@@ -79,6 +113,13 @@ public enum CacheEntryCodec {
 
     /// Decodes stored bytes, checking that they were written for `key` when they say which key.
     public static func decode(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
+        if let object = FlatJSONObject(bytes), let envelope = Envelope.fromFlat(object) {
+            return try decode(envelope, expectedKey: key)
+        }
+        return try decodeWithFoundation(bytes, expectedKey: key)
+    }
+
+    private static func decodeWithFoundation(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
         let data = Data(bytes)
         let decoder = JSONDecoder()
         let envelope: Envelope
@@ -91,6 +132,10 @@ public enum CacheEntryCodec {
             }
             throw .malformed(bytes.isEmpty ? "empty value" : "not a JSON entry envelope")
         }
+        return try decode(envelope, expectedKey: key)
+    }
+
+    private static func decode(_ envelope: Envelope, expectedKey key: String) throws(DecodeError) -> Decoded {
         guard envelope.v == currentVersion else { throw .unsupportedVersion(envelope.v) }
         if let storedKey = envelope.key, storedKey != key { throw .keyMismatch }
         let value: [UInt8]
