@@ -1,0 +1,129 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One proxied connection: the client leg, the server leg and the two directions between them.
+///
+/// Both legs live on the same event loop, so everything here runs on that loop without locks.
+final class ProxyConnection {
+    let id: Int
+    let clientSide: ProxySideHandler
+    let serverSide: ProxySideHandler
+    let upstreamPipe: DirectionPipe
+    let downstreamPipe: DirectionPipe
+    private var isClosed = false
+
+    init(id: Int, eventLoop: any EventLoop, seed: UInt64) {
+        self.id = id
+        clientSide = ProxySideHandler(side: .client)
+        serverSide = ProxySideHandler(side: .server)
+        upstreamPipe = DirectionPipe(
+            stream: .upstream, eventLoop: eventLoop, seed: SplitMix64.derive(seed, 1))
+        downstreamPipe = DirectionPipe(
+            stream: .downstream, eventLoop: eventLoop, seed: SplitMix64.derive(seed, 2))
+        clientSide.connection = self
+        serverSide.connection = self
+        upstreamPipe.connection = self
+        downstreamPipe.connection = self
+    }
+
+    /// Applies the proxy's current toxics to both directions.
+    func apply(_ toxics: [Toxic]) {
+        guard !isClosed else { return }
+        upstreamPipe.apply(toxics)
+        downstreamPipe.apply(toxics)
+    }
+
+    private func pipe(readFrom side: ProxySideHandler.Side) -> DirectionPipe {
+        side == .client ? upstreamPipe : downstreamPipe
+    }
+
+    private func handler(writingTo stream: Toxic.Stream) -> ProxySideHandler {
+        stream == .upstream ? serverSide : clientSide
+    }
+
+    private func other(_ side: ProxySideHandler.Side) -> ProxySideHandler {
+        side == .client ? serverSide : clientSide
+    }
+
+    // MARK: From the legs
+
+    @inline(__always)
+    func received(_ item: PipeItem, from side: ProxySideHandler.Side) {
+        pipe(readFrom: side).receive(item)
+    }
+
+    func readComplete(from side: ProxySideHandler.Side) {
+        other(side).flushIfNeeded()
+    }
+
+    func mayRead(_ side: ProxySideHandler.Side) -> Bool {
+        other(side).isWritable && !pipe(readFrom: side).isPaused
+    }
+
+    func writabilityChanged(of side: ProxySideHandler.Side) {
+        other(side).resumeReadingIfPossible()
+    }
+
+    func sideBecameActive(_ side: ProxySideHandler.Side) {
+        // The server leg starts reading only once the client leg can take what it reads.
+        if side == .client, let channel = serverSide.context?.channel {
+            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func sideClosed(_ side: ProxySideHandler.Side) {
+        if !isClosed {
+            isClosed = true
+            upstreamPipe.stopAll()
+            downstreamPipe.stopAll()
+        }
+        let peer = other(side)
+        peer.flushIfNeeded()
+        peer.context?.close(promise: nil)
+    }
+
+    // MARK: From the pipes
+
+    @inline(__always)
+    func deliver(_ item: PipeItem, on stream: Toxic.Stream) {
+        handler(writingTo: stream).write(item)
+    }
+
+    func flush(_ stream: Toxic.Stream) {
+        handler(writingTo: stream).flushIfNeeded()
+    }
+
+    func readingMayResume(for stream: Toxic.Stream) {
+        (stream == .upstream ? clientSide : serverSide).resumeReadingIfPossible()
+    }
+
+    /// Closes both legs once what was written to them has been sent.
+    func closeGracefully() {
+        for side in [clientSide, serverSide] {
+            side.flushIfNeeded()
+            guard let channel = side.context?.channel else { continue }
+            channel.close(mode: .output).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Closes both legs at once, dropping what is queued (the proxy was disabled or deleted).
+    func closeImmediately() {
+        clientSide.context?.close(promise: nil)
+        serverSide.context?.close(promise: nil)
+    }
+
+    /// Resets both legs: SO_LINGER 0 then close sends a TCP RST instead of a FIN.
+    func reset() {
+        for side in [clientSide, serverSide] {
+            guard let channel = side.context?.channel else { continue }
+            if let provider = channel as? any SocketOptionProvider {
+                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+    }
+}
