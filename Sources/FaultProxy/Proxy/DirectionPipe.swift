@@ -23,6 +23,10 @@ final class DirectionPipe: ToxicStageHost {
     private var head: (any ToxicStage)?
     private var queuedBytes = 0
     private(set) var isPaused = false
+    /// The end of the stream was read; nothing more will come.
+    private(set) var sawEnd = false
+    /// The connection can no longer deliver this direction; everything is dropped.
+    private var isStopped = false
 
     init(stream: Toxic.Stream, eventLoop: any EventLoop, seed: UInt64) {
         self.stream = stream
@@ -33,6 +37,10 @@ final class DirectionPipe: ToxicStageHost {
     /// Takes an item from the reading side.
     @inline(__always)
     func receive(_ item: PipeItem) {
+        if case .end = item {
+            guard !sawEnd else { return }
+            sawEnd = true
+        }
         if let head {
             head.receive(item)
         } else {
@@ -43,6 +51,7 @@ final class DirectionPipe: ToxicStageHost {
     /// Re-builds the chain for `toxics` (all of the proxy's, in insertion order), keeping unchanged stages and their
     /// queued data, and handing the data held by removed stages on, in order.
     func apply(_ toxics: [Toxic]) {
+        guard !isStopped else { return }
         let oldEntries = entries
         var newEntries: [Entry] = []
         for toxic in toxics where toxic.stream == stream {
@@ -75,6 +84,7 @@ final class DirectionPipe: ToxicStageHost {
 
     /// Stops every stage (the connection is gone).
     func stopAll() {
+        isStopped = true
         for stage in entries.compactMap(\.stage) { _ = stage.stop() }
         entries = []
         head = nil

@@ -13,7 +13,8 @@ final class ProxyConnection {
     let serverSide: ProxySideHandler
     let upstreamPipe: DirectionPipe
     let downstreamPipe: DirectionPipe
-    private var isClosed = false
+    private var closedSides: Set<ProxySideHandler.Side> = []
+    private var isClosed: Bool { closedSides.count == 2 }
 
     init(id: Int, eventLoop: any EventLoop, seed: UInt64) {
         self.id = id
@@ -75,21 +76,30 @@ final class ProxyConnection {
     }
 
     func sideClosed(_ side: ProxySideHandler.Side) {
-        if !isClosed {
-            isClosed = true
+        guard closedSides.insert(side).inserted else { return }
+        if isClosed {
             upstreamPipe.stopAll()
             downstreamPipe.stopAll()
+            return
         }
-        let peer = other(side)
-        peer.flushIfNeeded()
-        peer.context?.close(promise: nil)
+        // Nothing can be written to the closed leg any more, but what it sent before closing still goes through
+        // its direction's toxics to the other leg, followed by the end of the stream.
+        pipe(readFrom: other(side).side).stopAll()
+        pipe(readFrom: side).receive(.end)
+        other(side).flushIfNeeded()
     }
 
     // MARK: From the pipes
 
     @inline(__always)
     func deliver(_ item: PipeItem, on stream: Toxic.Stream) {
-        handler(writingTo: stream).write(item)
+        let sink = handler(writingTo: stream)
+        if case .end = item, closedSides.contains(other(sink.side).side) {
+            // The leg this stream came from is gone entirely: close the receiving leg once its writes are out.
+            sink.closeAfterPendingWrites()
+        } else {
+            sink.write(item)
+        }
     }
 
     func flush(_ stream: Toxic.Stream) {

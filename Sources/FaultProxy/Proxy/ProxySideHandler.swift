@@ -96,6 +96,13 @@ final class ProxySideHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Closes the leg after what was written to it has been sent.
+    func closeAfterPendingWrites() {
+        flushIfNeeded()
+        guard let channel = context?.channel else { return }
+        channel.close(mode: .output).whenComplete { _ in channel.close(promise: nil) }
+    }
+
     func flushIfNeeded() {
         guard needsFlush, let context else { return }
         needsFlush = false
