@@ -153,6 +153,22 @@ struct ControlAPITests {
         }
     }
 
+    @Test("0 and 1 are numbers, not booleans (as toxiproxy-python sends them); booleans are not numbers")
+    func numbersAndBooleans() async throws {
+        try await withControlServer { port, upstream, _ in
+            _ = try await http("POST", "/proxies", body: #"{"name":"n","upstream":"\#(upstream)","enabled":true}"#, port: port)
+            let toxic = try await http(
+                "POST", "/proxies/n/toxics",
+                body: #"{"name":"z","type":"latency","toxicity":1,"attributes":{"latency":1,"jitter":0}}"#, port: port)
+            #expect(toxic.status == 200)
+            #expect(toxic.object?["attributes"] as? [String: Int] == ["latency": 1, "jitter": 0])
+            let boolean = try await http(
+                "POST", "/proxies/n/toxics", body: #"{"type":"bandwidth","attributes":{"rate":true}}"#, port: port)
+            #expect(boolean.status == 400)
+            #expect(try await http("POST", "/proxies/n", body: #"{"enabled":0}"#, port: port).status == 400)
+        }
+    }
+
     @Test("populate creates several proxies, with toxics, and answers 201")
     func populate() async throws {
         try await withControlServer { port, upstream, _ in

@@ -27,12 +27,21 @@ enum ControlJSON {
 
     static func bool(_ object: [String: Any], _ key: String) throws(FaultProxyError) -> Bool? {
         guard let raw = object[key], !(raw is NSNull) else { return nil }
-        guard let value = raw as? Bool else { throw .badRequest("field \(key) must be true or false") }
+        guard isBoolean(raw), let value = (raw as? NSNumber)?.boolValue else {
+            throw .badRequest("field \(key) must be true or false")
+        }
         return value
     }
 
+    /// Foundation on Linux hands JSON booleans out as NSNumber (objCType "c") and lets `0 is Bool` succeed, so the
+    /// type is told apart by the encoding.
+    static func isBoolean(_ raw: Any) -> Bool {
+        guard let number = raw as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
     static func number(_ raw: Any, _ key: String) throws(FaultProxyError) -> Double {
-        guard !(raw is Bool), let value = (raw as? NSNumber)?.doubleValue, value.isFinite else {
+        guard !isBoolean(raw), let value = (raw as? NSNumber)?.doubleValue, value.isFinite else {
             throw .badRequest("field \(key) must be a number")
         }
         return value
