@@ -18,7 +18,8 @@ final class DirectionPipe: ToxicStageHost {
     let stream: Toxic.Stream
     let eventLoop: any EventLoop
     var random: SplitMix64
-    weak var connection: ProxyConnection?
+    /// The owning connection; pipes never outlive it (only it holds them), so no weak-reference cost per chunk.
+    unowned var connection: ProxyConnection?
     private var entries: [Entry] = []
     private var head: (any ToxicStage)?
     private var queuedBytes = 0
