@@ -25,6 +25,11 @@ final class ControlHTTPHandler: ChannelInboundHandler {
             self.head = head
             body = []
             tooLarge = false
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                // curl asks before sending bodies over 1 KiB; without this it waits a second.
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
         case .body(var chunk):
             if body.count + chunk.readableBytes > Self.maximumBodySize {
                 tooLarge = true

@@ -11,6 +11,9 @@ final class ProxyRuntime: Sendable {
         var toxics: [Toxic] = []
         var connections: [Int: NIOLoopBound<ProxyConnection>] = [:]
         var nextConnectionNumber: UInt64 = 0
+        /// Bumped whenever live connections are cut, so a connection still connecting upstream at that moment is
+        /// cut too when it would register.
+        var generation = 0
     }
 
     let name: String
@@ -47,7 +50,10 @@ final class ProxyRuntime: Sendable {
 
     /// Cuts every live connection (the proxy was disabled, moved or deleted).
     func closeAllConnections() {
-        let connections = state.withLock { Array($0.connections.values) }
+        let connections = state.withLock { state in
+            state.generation += 1
+            return Array(state.connections.values)
+        }
         for connection in connections {
             connection.eventLoop.execute { connection.value.closeImmediately() }
         }
@@ -74,9 +80,9 @@ final class ProxyRuntime: Sendable {
     /// leg is connected, and the upstream leg uses the same event loop so that the pair needs no locks.
     private func startConnection(client: any Channel) -> EventLoopFuture<Void> {
         let loop = client.eventLoop
-        let (number, upstream) = state.withLock { state in
+        let (number, upstream, generation) = state.withLock { state in
             state.nextConnectionNumber += 1
-            return (state.nextConnectionNumber, state.upstream)
+            return (state.nextConnectionNumber, state.upstream, state.generation)
         }
         let connection = ProxyConnection(
             id: Int(truncatingIfNeeded: number), eventLoop: loop, seed: SplitMix64.derive(seed, number))
@@ -110,9 +116,16 @@ final class ProxyRuntime: Sendable {
             throw error
         }.map { [self] server in
             let id = boundConnection.value.id
-            let toxics = state.withLock { state in
+            let toxics = state.withLock { state -> [Toxic]? in
+                guard state.generation == generation else { return nil }
                 state.connections[id] = boundConnection
                 return state.toxics
+            }
+            guard let toxics else {
+                // The proxy was disabled or deleted while this connection was being set up.
+                server.close(promise: nil)
+                client.close(promise: nil)
+                return
             }
             boundConnection.value.apply(toxics)
             client.closeFuture.and(server.closeFuture).whenComplete { [self] _ in
