@@ -14,6 +14,12 @@ public enum ToxicKind: Sendable, Hashable {
     case slicer(averageSize: Int, sizeVariation: Int, delay: Int)
     /// Closes the connection once `bytes` bytes have passed on the stream.
     case limitData(bytes: Int)
+    /// RESP-aware (beyond Toxiproxy): every `every`-th command of the connection is not sent to redis-server; the
+    /// client gets `reply` (`-OOM`, `-READONLY`, `-LOADING`) instead, in reply order. `every` 0 or 1 = every command.
+    case respError(reply: RESPErrorReply, every: Int = 1)
+    /// RESP-aware (beyond Toxiproxy): every `every`-th command runs on redis-server but its reply is dropped, so the
+    /// client waits for an answer that never comes. `every` 0 or 1 = every command.
+    case respDropReply(every: Int = 1)
 
     /// Toxiproxy's type name: "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data".
     public var typeName: String {
@@ -25,11 +31,24 @@ public enum ToxicKind: Sendable, Hashable {
         case .resetPeer: "reset_peer"
         case .slicer: "slicer"
         case .limitData: "limit_data"
+        case .respError(let reply, _): reply.rawValue
+        case .respDropReply: "resp_drop_reply"
         }
     }
 
     /// Every type name this proxy understands.
-    public static let typeNames = ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"]
+    public static let typeNames = [
+        "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data",
+        "resp_oom", "resp_readonly", "resp_loading", "resp_drop_reply",
+    ]
+
+    /// Whether this kind works on RESP commands and replies of the whole connection (its stream is ignored).
+    public var isRESPFault: Bool {
+        switch self {
+        case .respError, .respDropReply: true
+        default: false
+        }
+    }
 
     /// Every attribute of the kind, by Toxiproxy's attribute name.
     public var attributes: [String: Int] {
@@ -42,6 +61,8 @@ public enum ToxicKind: Sendable, Hashable {
         case .slicer(let averageSize, let sizeVariation, let delay):
             ["average_size": averageSize, "size_variation": sizeVariation, "delay": delay]
         case .limitData(let bytes): ["bytes": bytes]
+        case .respError(_, let every): ["every": every]
+        case .respDropReply(let every): ["every": every]
         }
     }
 
@@ -61,7 +82,12 @@ public enum ToxicKind: Sendable, Hashable {
             self = .slicer(
                 averageSize: value("average_size"), sizeVariation: value("size_variation"), delay: value("delay"))
         case "limit_data": self = .limitData(bytes: value("bytes"))
+        case "resp_drop_reply": self = .respDropReply(every: value("every"))
         default:
+            if let reply = RESPErrorReply(rawValue: typeName) {
+                self = .respError(reply: reply, every: value("every"))
+                return
+            }
             throw .badRequest(
                 "invalid toxic type \"\(typeName)\"; expected one of \(ToxicKind.typeNames.joined(separator: ", "))")
         }

@@ -14,6 +14,11 @@ final class ProxyConnection {
     let upstreamPipe: DirectionPipe
     let downstreamPipe: DirectionPipe
     private var closedSides: Set<ProxySideHandler.Side> = []
+    /// Present while RESP-aware toxics affect this connection (or while it still holds bytes for them).
+    private var respFilter: RESPFaultFilter?
+    /// The RESP-aware toxics that reached this connection, with the outcome of their toxicity roll.
+    private var respToxics: [(toxic: Toxic, affected: Bool)] = []
+    private var respRandom: SplitMix64
     private var isClosed: Bool { closedSides.count == 2 }
 
     init(id: Int, eventLoop: any EventLoop, seed: UInt64) {
@@ -24,6 +29,7 @@ final class ProxyConnection {
             stream: .upstream, eventLoop: eventLoop, seed: SplitMix64.derive(seed, 1))
         downstreamPipe = DirectionPipe(
             stream: .downstream, eventLoop: eventLoop, seed: SplitMix64.derive(seed, 2))
+        respRandom = SplitMix64(seed: SplitMix64.derive(seed, 3))
         clientSide.connection = self
         serverSide.connection = self
         upstreamPipe.connection = self
@@ -35,6 +41,38 @@ final class ProxyConnection {
         guard !isClosed else { return }
         upstreamPipe.apply(toxics)
         downstreamPipe.apply(toxics)
+        applyRESPFaults(toxics.filter(\.kind.isRESPFault))
+    }
+
+    private func applyRESPFaults(_ toxics: [Toxic]) {
+        let previous = respToxics
+        respToxics = toxics.map { toxic in
+            if let old = previous.first(where: { $0.toxic == toxic }) { return old }
+            return (toxic, respRandom.nextUnitInterval() < toxic.toxicity)
+        }
+        let affecting = respToxics.filter(\.affected).map(\.toxic.kind)
+        var errorFault: (reply: RESPErrorReply, every: Int)?
+        var dropEvery: Int?
+        for kind in affecting {
+            switch kind {
+            case .respError(let reply, let every) where errorFault == nil: errorFault = (reply, every)
+            case .respDropReply(let every) where dropEvery == nil: dropEvery = every
+            default: break
+            }
+        }
+        if errorFault != nil || dropEvery != nil, respFilter == nil {
+            respFilter = RESPFaultFilter()
+        }
+        respFilter?.errorFault = errorFault
+        respFilter?.dropEvery = dropEvery
+        retireRESPFilterIfDone()
+    }
+
+    /// Drops the filter once no RESP toxic needs it and it holds nothing, restoring the plain fast path.
+    private func retireRESPFilterIfDone() {
+        if let filter = respFilter, !filter.isActive, filter.isIdle {
+            respFilter = nil
+        }
     }
 
     private func pipe(readFrom side: ProxySideHandler.Side) -> DirectionPipe {
@@ -53,11 +91,24 @@ final class ProxyConnection {
 
     @inline(__always)
     func received(_ item: PipeItem, from side: ProxySideHandler.Side) {
-        pipe(readFrom: side).receive(item)
+        guard let filter = respFilter else {
+            pipe(readFrom: side).receive(item)
+            return
+        }
+        switch side {
+        case .client: filter.fromClient(item, upstream: upstreamPipe, downstream: downstreamPipe)
+        case .server: filter.fromServer(item, downstream: downstreamPipe)
+        }
+        retireRESPFilterIfDone()
     }
 
     func readComplete(from side: ProxySideHandler.Side) {
         other(side).flushIfNeeded()
+        if respFilter != nil {
+            // Injected error replies go back to the side that was read.
+            serverSide.flushIfNeeded()
+            clientSide.flushIfNeeded()
+        }
     }
 
     func mayRead(_ side: ProxySideHandler.Side) -> Bool {
@@ -85,7 +136,7 @@ final class ProxyConnection {
         // Nothing can be written to the closed leg any more, but what it sent before closing still goes through
         // its direction's toxics to the other leg, followed by the end of the stream.
         pipe(readFrom: other(side).side).stopAll()
-        pipe(readFrom: side).receive(.end)
+        received(.end, from: side)
         other(side).flushIfNeeded()
     }
 
