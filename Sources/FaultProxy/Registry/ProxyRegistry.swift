@@ -83,7 +83,12 @@ public actor ProxyRegistry {
         if enabled, entry.listener == nil {
             let listen = try HostAndPort(parsing: entry.configuration.listen)
             let listener = try await entry.runtime.bind(listen)
-            entry = try self.entry(name)
+            guard let current = entries[name] else {
+                // Deleted while this bind was in flight.
+                try? await listener.close()
+                throw .notFound("proxy not found: \(name)")
+            }
+            entry = current
             guard entry.listener == nil else {
                 // Another caller enabled it while this bind was in flight.
                 try? await listener.close()

@@ -71,22 +71,3 @@ struct FaultProxyCommand: AsyncParsableCommand {
         try await group.run()
     }
 }
-
-/// Keeps the control server and the proxies up until a shutdown signal, then closes everything.
-struct ControlService: Service {
-    let server: ControlServer
-    let registry: ProxyRegistry
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await server.close()
-        await registry.shutdown()
-    }
-}
-
-/// A failure to start (busy port, a config file the proxies cannot be built from); printed, exit status 1.
-struct StartupError: Error, CustomStringConvertible {
-    var description: String
-}
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}
