@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -21,8 +22,15 @@ final class ProxyRuntime: Sendable {
     private let logger: Logger
     private let seed: UInt64
     private let state: Mutex<State>
+    private let acceptedConnections: Counter
+    private let failedUpstreamConnects: Counter
+    private let liveConnections: Gauge
 
     init(name: String, upstream: HostAndPort, group: any EventLoopGroup, seed: UInt64, logger: Logger) {
+        let dimensions = [("proxy", name)]
+        acceptedConnections = Counter(label: "fault_proxy_connections_total", dimensions: dimensions)
+        failedUpstreamConnects = Counter(label: "fault_proxy_upstream_connect_failures_total", dimensions: dimensions)
+        liveConnections = Gauge(label: "fault_proxy_live_connections", dimensions: dimensions)
         self.name = name
         self.group = group
         self.seed = seed
@@ -110,7 +118,10 @@ final class ProxyRuntime: Sendable {
         }
         let logger = logger
         let name = name
+        acceptedConnections.increment()
+        let failedUpstreamConnects = failedUpstreamConnects
         return connected.flatMapErrorThrowing { error in
+            failedUpstreamConnects.increment()
             logger.debug(
                 "upstream connect failed", metadata: ["proxy": "\(name)", "upstream": "\(upstream)", "error": "\(error)"])
             throw error
@@ -128,8 +139,13 @@ final class ProxyRuntime: Sendable {
                 return
             }
             boundConnection.value.apply(toxics)
+            liveConnections.record(state.withLock { $0.connections.count })
             client.closeFuture.and(server.closeFuture).whenComplete { [self] _ in
-                _ = state.withLock { $0.connections.removeValue(forKey: id) }
+                let count = state.withLock { state in
+                    state.connections.removeValue(forKey: id)
+                    return state.connections.count
+                }
+                liveConnections.record(count)
             }
         }
     }
