@@ -42,7 +42,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: server.port))
         let rawKey = "bench:raw"
         let value = [UInt8](repeating: UInt8(ascii: "v"), count: max(1, valueBytes))
-        _ = try server.command(["SET", rawKey, String(decoding: value, as: UTF8.self)])
+        _ = try await server.command(["SET", rawKey, String(decoding: value, as: UTF8.self)])
 
         let store = RedisStore(endpoint: endpoint, logger: logger)
         let cache = TieredCache(configuration: CacheConfiguration(namespace: "bench"), kvStore: store, logger: logger)

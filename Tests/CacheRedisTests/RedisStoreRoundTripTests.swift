@@ -52,7 +52,7 @@ struct RedisStoreRoundTripTests {
             try await store.set(key, value: value, ttl: nil, deadline: Support.deadline())
             #expect(try await store.get(key, deadline: Support.deadline()) == value)
             // Only that exact key exists on the server.
-            #expect(try server.command(["DBSIZE"]).hasPrefix(":1"))
+            #expect(try await server.command(["DBSIZE"]).hasPrefix(":1"))
             #expect(try await store.delete([key], deadline: Support.deadline()) == 1)
             #expect(try await store.get(key, deadline: Support.deadline()) == nil)
         }
@@ -63,7 +63,7 @@ struct RedisStoreRoundTripTests {
         try await Support.withStore { server, store in
             // The TTL reaches the server in milliseconds…
             try await store.set("long-lived", value: [1], ttl: .seconds(60), deadline: Support.deadline())
-            let ttl = try server.command(["PTTL", "long-lived"]).dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)
+            let ttl = try await server.command(["PTTL", "long-lived"]).dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)
             #expect((50_000...60_000).contains(Int(ttl) ?? -1), "PTTL was \(ttl)")
             // …and the key really expires.
             try await store.set("short-lived", value: [1, 2, 3], ttl: .milliseconds(150), deadline: Support.deadline())
@@ -118,7 +118,7 @@ struct RedisStoreRoundTripTests {
     func severalConnections() async throws {
         try await Support.withStore(configuration: .init(connectionCount: 3)) { server, store in
             #expect(try await Support.concurrentOwnValues(store, prefix: "pool", count: 300) == 300)
-            let clients = try server.command(["CLIENT", "LIST"])
+            let clients = try await server.command(["CLIENT", "LIST"])
             #expect(clients.split(separator: "\n").filter { $0.contains("cmd=") }.count >= 3)
         }
     }
@@ -142,7 +142,7 @@ struct RedisStoreRoundTripTests {
             await database0.shutdown()
             #expect(seenFromZero == nil)
             #expect(try await store.get("isolated", deadline: Support.deadline()) == Array("db3".utf8))
-            #expect(try server.command(["SELECT", "3"]).hasPrefix("+OK"))
+            #expect(try await server.command(["SELECT", "3"]).hasPrefix("+OK"))
         }
     }
 
@@ -163,8 +163,8 @@ struct RedisStoreRoundTripTests {
 struct RedisStoreResourceTests {
     typealias Support = RedisStoreTestSupport
 
-    private static func connectedClients(_ server: RedisServer) throws -> Int {
-        let info = try server.command(["INFO", "clients"])
+    private static func connectedClients(_ server: RedisServer) async throws -> Int {
+        let info = try await server.command(["INFO", "clients"])
         let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("connected_clients:") }
         return Int(line?.split(separator: ":").last ?? "") ?? -1
     }
@@ -173,7 +173,7 @@ struct RedisStoreResourceTests {
     func noLeakedConnections() async throws {
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
-        let baseline = try Self.connectedClients(server)
+        let baseline = try await Self.connectedClients(server)
         for round in 0..<10 {
             let store = RedisStore(
                 endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: server.port)),
@@ -182,11 +182,11 @@ struct RedisStoreResourceTests {
             await store.shutdown()
         }
         // The server notices closed sockets on its next event loop turn; allow it a moment.
-        var remaining = try Self.connectedClients(server)
+        var remaining = try await Self.connectedClients(server)
         let end = ContinuousClock.now + .seconds(5)
         while remaining > baseline && ContinuousClock.now < end {
             try await Task.sleep(for: .milliseconds(20))
-            remaining = try Self.connectedClients(server)
+            remaining = try await Self.connectedClients(server)
         }
         #expect(remaining == baseline)
     }
