@@ -22,6 +22,9 @@ public final class RedisStore: KVStore {
     /// keep such code short and non-blocking, since it shares the thread with the connection's I/O.
     public var executor: any TaskExecutor { connections[0] }
 
+    /// ``executor``, so that ``TieredCache/preferredTaskExecutor`` can offer it to request handlers.
+    public var preferredTaskExecutor: (any TaskExecutor)? { executor }
+
     private let connections: [RedisConnection]
     private let nextConnection = Atomic<Int>(0)
     /// Set once the server has answered `UNLINK` with "unknown command" (Redis < 4): use `DEL` from then on.

@@ -43,6 +43,29 @@ struct TieredCacheRedisTests {
         await reader.shutdown()
     }
 
+    @Test("request handlers can run on the store's executor and get the same answers")
+    func preferredExecutor() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let cache = try makeCache(server)
+        #expect(TieredCache(kvStore: nil, logger: logger).preferredTaskExecutor == nil)
+        let executor = try #require(cache.preferredTaskExecutor)
+        await withTaskExecutorPreference(executor) {
+            await cache.set("q", CacheEntry(text: "on the I/O thread", source: .kb))
+            await cache.waitForBackgroundWrites()
+        }
+        let other = try makeCache(server)
+        let answers = await withTaskExecutorPreference(other.preferredTaskExecutor) {
+            await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<20 { group.addTask { await other.get("q")?.text } }
+                return await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+        }
+        #expect(answers.count == 20 && answers.allSatisfy { $0 == "on the I/O thread" })
+        await cache.shutdown()
+        await other.shutdown()
+    }
+
     @Test("stored entries are plain JSON any Redis client can read")
     func interoperableFormat() async throws {
         let server = try await RedisServer.start()
