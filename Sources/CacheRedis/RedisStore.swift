@@ -17,6 +17,14 @@ public final class RedisStore: KVStore {
     /// `"redis"`.
     public var backendName: String { "redis" }
 
+    /// The first connection's I/O thread as a task executor. Code that runs under
+    /// `withTaskExecutorPreference(store.executor) { … }` calls the store without hopping between threads;
+    /// keep such code short and non-blocking, since it shares the thread with the connection's I/O.
+    public var executor: any TaskExecutor { connections[0] }
+
+    /// ``executor``, so that ``TieredCache/preferredTaskExecutor`` can offer it to request handlers.
+    public var preferredTaskExecutor: (any TaskExecutor)? { executor }
+
     private let connections: [RedisConnection]
     private let nextConnection = Atomic<Int>(0)
     /// Set once the server has answered `UNLINK` with "unknown command" (Redis < 4): use `DEL` from then on.
@@ -119,9 +127,11 @@ public final class RedisStore: KVStore {
         }
     }
 
-    /// Round robin, skipping connections that are down when another one is up.
+    /// The connection whose I/O thread the caller runs on, if any; else round robin, skipping connections
+    /// that are down when another one is up.
     private func pickConnection() -> RedisConnection {
         if connections.count == 1 { return connections[0] }
+        if let current = connections.first(where: { $0.isCurrentThread }) { return current }
         let start = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
         for offset in 0..<connections.count {
             let candidate = connections[(start &+ offset) % connections.count]

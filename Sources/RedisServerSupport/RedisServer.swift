@@ -145,10 +145,9 @@ public final class RedisServer: Sendable {
     /// Kills the server if it still runs and removes its directory.
     public func cleanUp() {
         process.withLock { process in
+            // No waiting here: this runs from `defer` in async code, and a SIGKILLed process is gone at once.
             if let process, process.isRunning {
-                Glibc.kill(process.processIdentifier, SIGCONT)
                 Glibc.kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
             }
             process = nil
         }
@@ -156,9 +155,13 @@ public final class RedisServer: Sendable {
     }
 
     /// Sends one command (as RESP) and returns the raw reply text; for tests and harness set-up only.
-    public func command(_ arguments: [String], timeout: Duration = .seconds(5)) throws -> String {
-        try RawRedisConnection.roundTrip(
-            port: port, arguments: arguments, password: options.password, timeout: timeout)
+    /// The blocking socket work runs on a thread of its own, never on the cooperative pool.
+    public func command(_ arguments: [String], timeout: Duration = .seconds(5)) async throws -> String {
+        let port = port
+        let password = options.password
+        return try await DedicatedThread.run {
+            try RawRedisConnection.roundTrip(port: port, arguments: arguments, password: password, timeout: timeout)
+        }
     }
 
     // MARK: - Launching
@@ -203,8 +206,8 @@ public final class RedisServer: Sendable {
                 throw StartError(description: "redis-server exited at start (status \(process.terminationStatus)): \(logTail())")
             }
             // With a password, PING is sent after AUTH; NOAUTH would mean AUTH failed, which is our bug.
-            if let reply = try? command(["PING"], timeout: .milliseconds(200)), reply.hasPrefix("+PONG") {
-                try configureACLUser()
+            if let reply = try? await command(["PING"], timeout: .milliseconds(200)), reply.hasPrefix("+PONG") {
+                try await configureACLUser()
                 logger.debug("redis-server ready", metadata: ["port": "\(port)", "dir": "\(directory.path)"])
                 return
             }
@@ -213,9 +216,9 @@ public final class RedisServer: Sendable {
         throw StartError(description: "redis-server did not answer PING within 10 s: \(logTail())")
     }
 
-    private func configureACLUser() throws {
+    private func configureACLUser() async throws {
         guard let user = options.aclUser else { return }
-        _ = try command(["ACL", "SETUSER", user.name, "on", ">\(user.password)", "~*", "&*", "+@all"])
+        _ = try await command(["ACL", "SETUSER", user.name, "on", ">\(user.password)", "~*", "&*", "+@all"])
     }
 
     /// The last lines of the server's log, to explain a failure.

@@ -29,7 +29,7 @@ struct RedisStoreAuthenticationTests {
         ) { server, store in
             try await store.set("acl", value: [1], ttl: nil, deadline: Support.deadline())
             #expect(try await store.get("acl", deadline: Support.deadline()) == [1])
-            #expect(try server.command(["CLIENT", "LIST"]).contains("user=cache"))
+            #expect(try await server.command(["CLIENT", "LIST"]).contains("user=cache"))
         }
     }
 

@@ -74,7 +74,7 @@ struct RedisStoreFaultTests {
     func pausedClients() async throws {
         try await Support.withStore { server, store in
             try await Self.seedStaleValues(store)
-            #expect(try server.command(["CLIENT", "PAUSE", "2500", "ALL"]).hasPrefix("+OK"))
+            #expect(try await server.command(["CLIENT", "PAUSE", "2500", "ALL"]).hasPrefix("+OK"))
             await Self.expectTimeout(store, key: "stale:1", after: .milliseconds(300))
             try await Task.sleep(for: .milliseconds(100))
             await Self.expectTimeout(store, key: "stale:2", after: .milliseconds(300))

@@ -52,7 +52,7 @@ struct RedisStoreRoundTripTests {
             try await store.set(key, value: value, ttl: nil, deadline: Support.deadline())
             #expect(try await store.get(key, deadline: Support.deadline()) == value)
             // Only that exact key exists on the server.
-            #expect(try server.command(["DBSIZE"]).hasPrefix(":1"))
+            #expect(try await server.command(["DBSIZE"]).hasPrefix(":1"))
             #expect(try await store.delete([key], deadline: Support.deadline()) == 1)
             #expect(try await store.get(key, deadline: Support.deadline()) == nil)
         }
@@ -61,11 +61,15 @@ struct RedisStoreRoundTripTests {
     @Test("SET with PX expiry expires")
     func expiry() async throws {
         try await Support.withStore { server, store in
+            // The TTL reaches the server in milliseconds…
+            try await store.set("long-lived", value: [1], ttl: .seconds(60), deadline: Support.deadline())
+            let ttl = try await server.command(["PTTL", "long-lived"]).dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect((50_000...60_000).contains(Int(ttl) ?? -1), "PTTL was \(ttl)")
+            // …and the key really expires.
             try await store.set("short-lived", value: [1, 2, 3], ttl: .milliseconds(150), deadline: Support.deadline())
-            let ttl = try server.command(["PTTL", "short-lived"])
-            #expect(ttl.hasPrefix(":") && (Int(ttl.dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1) > 0)
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await store.get("short-lived", deadline: Support.deadline()) == nil)
+            #expect(try await store.get("long-lived", deadline: Support.deadline()) == [1])
         }
     }
 
@@ -114,7 +118,7 @@ struct RedisStoreRoundTripTests {
     func severalConnections() async throws {
         try await Support.withStore(configuration: .init(connectionCount: 3)) { server, store in
             #expect(try await Support.concurrentOwnValues(store, prefix: "pool", count: 300) == 300)
-            let clients = try server.command(["CLIENT", "LIST"])
+            let clients = try await server.command(["CLIENT", "LIST"])
             #expect(clients.split(separator: "\n").filter { $0.contains("cmd=") }.count >= 3)
         }
     }
@@ -138,7 +142,7 @@ struct RedisStoreRoundTripTests {
             await database0.shutdown()
             #expect(seenFromZero == nil)
             #expect(try await store.get("isolated", deadline: Support.deadline()) == Array("db3".utf8))
-            #expect(try server.command(["SELECT", "3"]).hasPrefix("+OK"))
+            #expect(try await server.command(["SELECT", "3"]).hasPrefix("+OK"))
         }
     }
 
@@ -152,5 +156,38 @@ struct RedisStoreRoundTripTests {
             }
             #expect(error?.code == .shutDown)
         }
+    }
+}
+
+@Suite("RedisStore resource hygiene")
+struct RedisStoreResourceTests {
+    typealias Support = RedisStoreTestSupport
+
+    private static func connectedClients(_ server: RedisServer) async throws -> Int {
+        let info = try await server.command(["INFO", "clients"])
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("connected_clients:") }
+        return Int(line?.split(separator: ":").last ?? "") ?? -1
+    }
+
+    @Test("shutdown closes every connection: starting and stopping stores leaves no client behind")
+    func noLeakedConnections() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let baseline = try await Self.connectedClients(server)
+        for round in 0..<10 {
+            let store = RedisStore(
+                endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: server.port)),
+                configuration: .init(connectionCount: 2), logger: Support.logger)
+            try await store.set("round", value: [UInt8(round)], ttl: nil, deadline: Support.deadline())
+            await store.shutdown()
+        }
+        // The server notices closed sockets on its next event loop turn; allow it a moment.
+        var remaining = try await Self.connectedClients(server)
+        let end = ContinuousClock.now + .seconds(5)
+        while remaining > baseline && ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(20))
+            remaining = try await Self.connectedClients(server)
+        }
+        #expect(remaining == baseline)
     }
 }

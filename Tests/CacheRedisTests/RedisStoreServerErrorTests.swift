@@ -9,8 +9,8 @@ struct RedisStoreServerErrorTests {
     typealias Support = RedisStoreTestSupport
 
     /// Connections the server has accepted so far; `INFO` itself opens one.
-    private static func connectionsReceived(_ server: RedisServer) throws -> Int {
-        let info = try server.command(["INFO", "stats"])
+    private static func connectionsReceived(_ server: RedisServer) async throws -> Int {
+        let info = try await server.command(["INFO", "stats"])
         let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("total_connections_received:") }
         return Int(line?.split(separator: ":").last ?? "") ?? -1
     }
@@ -19,9 +19,9 @@ struct RedisStoreServerErrorTests {
     func outOfMemory() async throws {
         try await Support.withStore { server, store in
             try await store.set("before", value: [1], ttl: nil, deadline: Support.deadline())
-            _ = try server.command(["CONFIG", "SET", "maxmemory-policy", "noeviction"])
-            _ = try server.command(["CONFIG", "SET", "maxmemory", "1"])
-            let connectionsBefore = try Self.connectionsReceived(server)
+            _ = try await server.command(["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+            _ = try await server.command(["CONFIG", "SET", "maxmemory", "1"])
+            let connectionsBefore = try await Self.connectionsReceived(server)
             let error = await Support.expectKVError { () async throws(KVError) in
                 try await store.set("refused", value: [2], ttl: nil, deadline: Support.deadline())
             }
@@ -29,8 +29,8 @@ struct RedisStoreServerErrorTests {
             #expect(error?.serverErrorPrefix == "OOM")
             #expect(try await store.get("before", deadline: Support.deadline()) == [1])
             // Only our own INFO connection was opened in between: the store did not reconnect.
-            #expect(try Self.connectionsReceived(server) == connectionsBefore + 1)
-            _ = try server.command(["CONFIG", "SET", "maxmemory", "0"])
+            #expect(try await Self.connectionsReceived(server) == connectionsBefore + 1)
+            _ = try await server.command(["CONFIG", "SET", "maxmemory", "0"])
             try await store.set("after", value: [3], ttl: nil, deadline: Support.deadline())
             #expect(try await store.get("after", deadline: Support.deadline()) == [3])
         }
@@ -41,14 +41,14 @@ struct RedisStoreServerErrorTests {
         let unusedPort = try freeLoopbackPort()
         try await Support.withStore { server, store in
             try await store.set("kept", value: [7], ttl: nil, deadline: Support.deadline())
-            _ = try server.command(["REPLICAOF", "127.0.0.1", String(unusedPort)])
+            _ = try await server.command(["REPLICAOF", "127.0.0.1", String(unusedPort)])
             let error = await Support.expectKVError { () async throws(KVError) in
                 try await store.set("refused", value: [8], ttl: nil, deadline: Support.deadline())
             }
             #expect(error?.code == .serverError)
             #expect(error?.serverErrorPrefix == "READONLY")
             #expect(try await store.get("kept", deadline: Support.deadline()) == [7])
-            _ = try server.command(["REPLICAOF", "NO", "ONE"])
+            _ = try await server.command(["REPLICAOF", "NO", "ONE"])
             try await store.set("writable", value: [9], ttl: nil, deadline: Support.deadline())
             #expect(try await store.get("writable", deadline: Support.deadline()) == [9])
         }

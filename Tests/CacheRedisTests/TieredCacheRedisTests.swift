@@ -43,6 +43,29 @@ struct TieredCacheRedisTests {
         await reader.shutdown()
     }
 
+    @Test("request handlers can run on the store's executor and get the same answers")
+    func preferredExecutor() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let cache = try makeCache(server)
+        #expect(TieredCache(kvStore: nil, logger: logger).preferredTaskExecutor == nil)
+        let executor = try #require(cache.preferredTaskExecutor)
+        await withTaskExecutorPreference(executor) {
+            await cache.set("q", CacheEntry(text: "on the I/O thread", source: .kb))
+            await cache.waitForBackgroundWrites()
+        }
+        let other = try makeCache(server)
+        let answers = await withTaskExecutorPreference(other.preferredTaskExecutor) {
+            await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<20 { group.addTask { await other.get("q")?.text } }
+                return await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+        }
+        #expect(answers.count == 20 && answers.allSatisfy { $0 == "on the I/O thread" })
+        await cache.shutdown()
+        await other.shutdown()
+    }
+
     @Test("stored entries are plain JSON any Redis client can read")
     func interoperableFormat() async throws {
         let server = try await RedisServer.start()
@@ -50,11 +73,11 @@ struct TieredCacheRedisTests {
         let cache = try makeCache(server)
         await cache.set("q", CacheEntry(text: "resposta", source: .llm))
         await cache.waitForBackgroundWrites()
-        let reply = try server.command(["GET", "pcache:q"])
+        let reply = try await server.command(["GET", "pcache:q"])
         #expect(reply.contains(#""value":"resposta""#))
         #expect(reply.contains(#""source":"llm""#))
         #expect(reply.contains(#""v":1"#))
-        let ttl = try server.command(["PTTL", "pcache:q"])
+        let ttl = try await server.command(["PTTL", "pcache:q"])
         #expect((Int(ttl.dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 3_500_000)
         await cache.shutdown()
     }
@@ -66,10 +89,10 @@ struct TieredCacheRedisTests {
         let cache = try makeCache(server)
         await cache.set("q", CacheEntry(text: "a", source: .kb))
         await cache.waitForBackgroundWrites()
-        _ = try server.command(["DEL", "pcache:q"])
+        _ = try await server.command(["DEL", "pcache:q"])
         #expect(await cache.lookup("q").tier == .memory)
         await cache.waitForBackgroundWrites()
-        #expect(try server.command(["EXISTS", "pcache:q"]).hasPrefix(":1"))
+        #expect(try await server.command(["EXISTS", "pcache:q"]).hasPrefix(":1"))
         let other = try makeCache(server)
         #expect(await other.lookup("q").tier == .kv)
         await cache.shutdown()
@@ -92,7 +115,7 @@ struct TieredCacheRedisTests {
         }
         try await Task.sleep(until: setAt + ttl + .milliseconds(300))
         #expect(await cache.lookup("short").entry == nil)
-        #expect(try server.command(["EXISTS", "pcache:short"]).hasPrefix(":0"))
+        #expect(try await server.command(["EXISTS", "pcache:short"]).hasPrefix(":0"))
         await cache.shutdown()
     }
 
@@ -100,8 +123,8 @@ struct TieredCacheRedisTests {
     func invalidateEverything() async throws {
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
-        _ = try server.command(["SET", "other-app:keep", "1"])
-        _ = try server.command(["SET", "pcacheX:keep", "1"])
+        _ = try await server.command(["SET", "other-app:keep", "1"])
+        _ = try await server.command(["SET", "pcacheX:keep", "1"])
         let cache = try makeCache(server)
         for index in 0..<1200 { await cache.set("question \(index)", CacheEntry(text: "\(index)", source: .kb)) }
         await cache.set("glob*key?", CacheEntry(text: "g", source: .kb))
@@ -111,8 +134,8 @@ struct TieredCacheRedisTests {
         let report = await cache.invalidate("*")
         #expect(report.kvComplete)
         #expect(report.kvRemoved == 1200)
-        #expect(try server.command(["DBSIZE"]).hasPrefix(":2"))
-        #expect(try server.command(["EXISTS", "other-app:keep"]).hasPrefix(":1"))
+        #expect(try await server.command(["DBSIZE"]).hasPrefix(":2"))
+        #expect(try await server.command(["EXISTS", "other-app:keep"]).hasPrefix(":1"))
         #expect(await cache.get("question 7") == nil)
         await cache.shutdown()
     }
@@ -141,7 +164,7 @@ struct TieredCacheRedisTests {
         for _ in 0..<100 where !backOnKV {
             await cache.set("after restart", CacheEntry(text: "stored", source: .kb))
             await cache.waitForBackgroundWrites()
-            backOnKV = (try? server.command(["EXISTS", "pcache:after restart"]).hasPrefix(":1")) ?? false
+            backOnKV = (try? await server.command(["EXISTS", "pcache:after restart"]).hasPrefix(":1")) ?? false
             if !backOnKV { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(backOnKV, "the KV tier must be used again after the server comes back")
@@ -160,7 +183,7 @@ struct TieredCacheRedisTests {
         for index in 0..<50 { await cache.set("key-\(index)", CacheEntry(text: "value-\(index)", source: .kb)) }
         await cache.waitForBackgroundWrites()
 
-        _ = try server.command(["CLIENT", "PAUSE", "1500", "ALL"])
+        _ = try await server.command(["CLIENT", "PAUSE", "1500", "ALL"])
         try await withThrowingTaskGroup(of: Duration.self) { group in
             for index in 0..<20 {
                 group.addTask {
@@ -287,7 +310,7 @@ struct TieredCacheRedisTests {
         let fresh = try makeCache(server)
         #expect(await fresh.get("bin")?.value == bytes)
         for garbage in ["not json", #"{"v":99}"#, #"{"v":1,"value":"x","source":"kb","key":"someone else"}"#] {
-            _ = try server.command(["SET", "pcache:bad", garbage])
+            _ = try await server.command(["SET", "pcache:bad", garbage])
             #expect(await fresh.get("bad") == nil)
         }
         #expect(fresh.statistics().malformedEntries == 3)
@@ -303,7 +326,7 @@ struct TieredCacheRedisTests {
         #expect(redis.mode == "redis")
         await redis.set("q", CacheEntry(text: "a", source: .kb))
         await redis.waitForBackgroundWrites()
-        #expect(try server.command(["EXISTS", "pcache:q"]).hasPrefix(":1"))
+        #expect(try await server.command(["EXISTS", "pcache:q"]).hasPrefix(":1"))
         await redis.shutdown()
         #expect(TieredCache.fromEnvironment([:], logger: logger).mode == "memory-only")
         #expect(TieredCache.fromEnvironment(["KV_URL": "rediss://:x@h:1"], logger: logger).mode == "memory-only")

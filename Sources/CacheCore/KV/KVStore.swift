@@ -35,6 +35,16 @@ public protocol KVStore: Sendable {
 
     /// Closes every connection; calls made afterwards fail with ``KVError/Code/shutDown``.
     func shutdown() async
+
+    /// An executor on which calls to this store avoid thread hops (for example the thread that owns the
+    /// connection), or `nil`. Request handlers that run under
+    /// `withTaskExecutorPreference(store.preferredTaskExecutor)` reach the store without two hops per call.
+    var preferredTaskExecutor: (any TaskExecutor)? { get }
+}
+
+extension KVStore {
+    /// No preference: calls run wherever the caller runs.
+    public var preferredTaskExecutor: (any TaskExecutor)? { nil }
 }
 
 /// One page of an incremental ``KVStore/scan(cursor:match:count:deadline:)``.

@@ -144,6 +144,14 @@ public final class TieredCache: Sendable {
         await previous?.shutdown()
     }
 
+    /// The KV store's preferred executor, if it has one (``KVStore/preferredTaskExecutor``).
+    ///
+    /// A server that handles a request under `withTaskExecutorPreference(cache.preferredTaskExecutor) { … }`
+    /// reaches the Redis tier without hopping between threads twice per call: measured with cache-bench,
+    /// that takes a single caller's KV hit from about a fifth to about three quarters of raw hiredis speed.
+    /// Work done there shares the connection's I/O thread, so it must not block.
+    public var preferredTaskExecutor: (any TaskExecutor)? { currentStore?.preferredTaskExecutor }
+
     /// A snapshot of what the cache has done so far.
     public func statistics() -> CacheStatistics {
         statisticsRecorder.snapshot(mode: mode, memory: memory.usage)

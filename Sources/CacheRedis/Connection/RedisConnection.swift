@@ -46,6 +46,8 @@ final class RedisConnection: Sendable {
         var wakeDescriptor: Int32
         var exited = false
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Jobs of tasks that prefer this connection's I/O thread as their executor.
+        var jobs: [UnownedJob] = []
     }
 
     let state: Mutex<State>
@@ -55,6 +57,8 @@ final class RedisConnection: Sendable {
     let configuration: RedisStore.Configuration
     let logger: Logger
     let index: Int
+    /// The I/O thread's `pthread_self()`, 0 until it runs, so callers can tell whether they are on it.
+    let ioThreadIdentifier = Atomic<UInt>(0)
 
     init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, logger: Logger) {
         self.index = index
@@ -89,6 +93,7 @@ final class RedisConnection: Sendable {
             return
         }
         let thread = Thread { [self] in
+            ioThreadIdentifier.store(UInt(pthread_self()), ordering: .releasing)
             let loop = RedisConnectionLoop(connection: self)
             loop.run()
         }
@@ -216,11 +221,12 @@ final class RedisConnection: Sendable {
         }
     }
 
-    /// Called right before `poll`: marks the thread asleep unless there is queued work it could send now,
+    /// Called right before `poll`: marks the thread asleep unless there is queued work it could do now,
     /// in which case it must poll without waiting.
     func prepareToSleep(canSendQueued: Bool) -> Bool {
         state.withLock { state in
             if canSendQueued && !state.queue.isEmpty { return false }
+            if !state.jobs.isEmpty { return false }
             state.ioThreadSleeping = true
             return true
         }
@@ -233,7 +239,7 @@ final class RedisConnection: Sendable {
 
     /// Called by the I/O thread as it exits: closes the wake-up pipe and releases ``waitForExit()``.
     func finish() {
-        let waiters = state.withLock { state in
+        let (waiters, orphanedJobs) = state.withLock { state in
             if state.wakeDescriptor >= 0 {
                 Glibc.close(state.wakeDescriptor)
                 Glibc.close(wakeReadDescriptor)
@@ -242,8 +248,12 @@ final class RedisConnection: Sendable {
             state.exited = true
             let waiters = state.exitWaiters
             state.exitWaiters = []
-            return waiters
+            let jobs = state.jobs
+            state.jobs = []
+            return (waiters, jobs)
         }
+        // Tasks that preferred this thread must still finish: hand them to the global executor.
+        for job in orphanedJobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
         for waiter in waiters { waiter.resume() }
     }
 }

@@ -41,7 +41,8 @@ final class RedisConnectionLoop {
             case handshake(HandshakeStep)
         }
         let purpose: Purpose
-        let expectation: RedisCommand
+        /// Only the expected shape is kept, not the command: a large SET value is released once written.
+        let expectation: RedisCommand.Expectation
         let deadline: ContinuousClock.Instant
     }
 
@@ -80,6 +81,11 @@ final class RedisConnectionLoop {
     // MARK: - One iteration
 
     private func iterate() {
+        // Tasks that prefer this thread (see RedisConnection+TaskExecutor) run here, between I/O steps,
+        // so a caller's command and the resumption after its reply need no thread hop.
+        for job in connection.takeJobs() {
+            job.runSynchronously(on: connection.asUnownedTaskExecutor())
+        }
         var now = clock.now
         if case .idle(let nextAttempt) = phase, now >= nextAttempt {
             beginConnect(now: now)
@@ -92,7 +98,7 @@ final class RedisConnectionLoop {
             if !batch.isEmpty {
                 for pending in batch {
                     if append(pending.command, to: context) {
-                        pushInFlight(InFlight(purpose: .caller(pending.continuation), expectation: pending.command, deadline: pending.deadline))
+                        pushInFlight(InFlight(purpose: .caller(pending.continuation), expectation: pending.command.expectation, deadline: pending.deadline))
                     } else {
                         pending.continuation.resume(returning: .failure(KVError(.protocolError, "hiredis could not buffer the command: \(context.errorText)")))
                     }
@@ -233,7 +239,7 @@ final class RedisConnectionLoop {
                 closeAfterFailedAttempt(KVError(.protocolError, "hiredis could not buffer the handshake"))
                 return
             }
-            pushInFlight(InFlight(purpose: .handshake(step), expectation: command, deadline: deadline))
+            pushInFlight(InFlight(purpose: .handshake(step), expectation: command.expectation, deadline: deadline))
         }
         writePending = true
         flush(context)
@@ -434,8 +440,7 @@ final class RedisConnectionLoop {
     private func earliestInFlightDeadline() -> ContinuousClock.Instant? {
         var earliest: ContinuousClock.Instant?
         for index in inFlightHead..<inFlight.count {
-            let deadline = inFlight[index].deadline
-            if earliest == nil || deadline < earliest! { earliest = deadline }
+            earliest = min(earliest, inFlight[index].deadline)
         }
         return earliest
     }

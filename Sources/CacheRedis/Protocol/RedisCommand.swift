@@ -42,9 +42,12 @@ struct RedisCommand: Sendable {
         self.init(arguments.map { Array($0.utf8) }, expecting: expectation)
     }
 
-    /// Checks a non-error reply against ``expectation``; `nil` when it fits.
+}
+
+extension RedisCommand.Expectation {
+    /// Checks a non-error reply against this expectation; `nil` when it fits.
     func mismatch(_ reply: RedisReply) -> String? {
-        switch (expectation, reply) {
+        switch (self, reply) {
         case (.bulkStringOrNull, .bulkString), (.bulkStringOrNull, .null): return nil
         case (.ok, .status("OK")): return nil
         case (.integer, .integer): return nil
@@ -59,7 +62,7 @@ struct RedisCommand: Sendable {
             }
             return nil
         default:
-            return "unexpected reply \(reply.shortDescription) for a command expecting \(expectation)"
+            return "unexpected reply \(reply.shortDescription) for a command expecting \(self)"
         }
     }
 }

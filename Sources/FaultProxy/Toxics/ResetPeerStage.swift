@@ -1,0 +1,32 @@
+import NIOCore
+
+/// `reset_peer`: once data arrives on the stream, drops it and resets the connection (TCP RST) after `timeout` ms,
+/// as Toxiproxy does.
+final class ResetPeerStage: ToxicStage {
+    var emit: (PipeItem) -> Void = { _ in }
+    private weak var host: (any ToxicStageHost)?
+    private let timeout: Int
+    private var timer: Scheduled<Void>?
+    private var armed = false
+
+    init(timeoutMilliseconds: Int, host: any ToxicStageHost) {
+        timeout = timeoutMilliseconds
+        self.host = host
+    }
+
+    func start() {}
+
+    func receive(_ item: PipeItem) {
+        guard !armed, let host else { return }
+        armed = true
+        timer = host.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self] in
+            self?.host?.resetConnection()
+        }
+    }
+
+    func stop() -> [PipeItem] {
+        timer?.cancel()
+        timer = nil
+        return []
+    }
+}

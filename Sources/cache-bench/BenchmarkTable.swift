@@ -1,0 +1,58 @@
+import Foundation
+
+/// Prints the results with each case's ratio against its baseline, and the goals as PASS/FAIL lines.
+enum BenchmarkTable {
+    /// The baseline each case is compared with (a baseline is compared with itself).
+    static func baseline(of name: String, concurrency: Int) -> String? {
+        let name = name.hasSuffix(".exec") ? String(name.dropLast(".exec".count)) : name
+        switch name {
+        case "hiredis.get.c1", "redisstore.get.c1", "tieredcache.get.kvhit.c1": return "hiredis.get.c1"
+        case "redis-benchmark.get.c\(concurrency)", "redisstore.get.c\(concurrency)",
+             "tieredcache.get.kvhit.c\(concurrency)": return "redis-benchmark.get.c\(concurrency)"
+        case "lockeddict.get", "memorytier.get": return "lockeddict.get"
+        default: return nil
+        }
+    }
+
+    static func print(_ results: [BenchmarkResult], concurrency: Int) {
+        let byName = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        func ratio(_ name: String, _ baselineName: String) -> Double? {
+            guard let value = byName[name], let base = byName[baselineName], base.opsPerSec > 0 else { return nil }
+            return value.opsPerSec / base.opsPerSec
+        }
+        Swift.print("")
+        Swift.print(pad("case", 30) + pad("ops/s", 14, right: true) + pad("p50 µs", 10, right: true)
+            + pad("p99 µs", 10, right: true) + pad("ratio", 8, right: true) + "  baseline")
+        for result in results {
+            let baselineName = baseline(of: result.name, concurrency: concurrency)
+            let shownRatio = baselineName.flatMap { ratio(result.name, $0) }.map { String(format: "%.2f", $0) } ?? "-"
+            Swift.print(pad(result.name, 30)
+                + pad(String(format: "%.0f", result.opsPerSec), 14, right: true)
+                + pad(String(format: "%.1f", result.p50Micros), 10, right: true)
+                + pad(String(format: "%.1f", result.p99Micros), 10, right: true)
+                + pad(shownRatio, 8, right: true) + "  " + (baselineName ?? "-"))
+        }
+        Swift.print("")
+        let goals: [(String, String, Double)] = [
+            ("tieredcache.get.kvhit.c1", "hiredis.get.c1", 0.7),
+            ("tieredcache.get.kvhit.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 1.0),
+            ("memorytier.get", "lockeddict.get", 0.5),
+            // Not goals of the brief: the same KV-hit cases with the caller on the store's executor.
+            ("tieredcache.get.kvhit.c1.exec", "hiredis.get.c1", 0.7),
+            ("tieredcache.get.kvhit.c\(concurrency).exec", "redis-benchmark.get.c\(concurrency)", 1.0),
+        ]
+        for (name, baselineName, target) in goals {
+            guard let measured = ratio(name, baselineName) else {
+                Swift.print("FAIL \(name) ≥ \(target) × \(baselineName): not measured")
+                continue
+            }
+            let verdict = measured >= target ? "PASS" : "FAIL"
+            Swift.print("\(verdict) \(name) ≥ \(target) × \(baselineName): \(String(format: "%.2f", measured))")
+        }
+    }
+
+    private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - text.count))
+        return right ? padding + text : text + padding
+    }
+}

@@ -1,0 +1,121 @@
+import FaultProxy
+import Foundation
+import Logging
+import RedisServerSupport
+import Testing
+
+@Suite("RESP scanner")
+struct RESPScannerTests {
+    private func reply(_ text: String) -> RESPScanner.Message {
+        Array(text.utf8).withUnsafeBytes { RESPScanner.reply(in: $0) }
+    }
+
+    private func command(_ text: String) -> RESPScanner.Message {
+        Array(text.utf8).withUnsafeBytes { RESPScanner.command(in: $0) }
+    }
+
+    @Test("simple, bulk and aggregate replies, complete and split")
+    func replies() {
+        #expect(reply("+OK\r\n+PONG\r\n") == .complete(length: 5))
+        #expect(reply("-ERR x\r\n") == .complete(length: 8))
+        #expect(reply(":12\r\n") == .complete(length: 5))
+        #expect(reply("$5\r\nhe\r\no\r\n") == .complete(length: 11))
+        #expect(reply("$5\r\nhel") == .incomplete)
+        #expect(reply("$-1\r\n") == .complete(length: 5))
+        #expect(reply("*2\r\n$1\r\na\r\n*1\r\n:1\r\n") == .complete(length: 19))
+        #expect(reply("*2\r\n$1\r\na\r\n") == .incomplete)
+        #expect(reply("*-1\r\n") == .complete(length: 5))
+        #expect(reply("%1\r\n+k\r\n:1\r\n") == .complete(length: 12))
+        #expect(reply("_\r\n") == .complete(length: 3))
+        #expect(reply("+OK") == .incomplete)
+        #expect(reply("hello\r\n") == .invalid)
+    }
+
+    @Test("array and inline commands")
+    func commands() {
+        #expect(command("*1\r\n$4\r\nPING\r\n") == .complete(length: 14))
+        #expect(command("*2\r\n$3\r\nGET\r\n$1\r\n") == .incomplete)
+        #expect(command("PING\r\nPING\r\n") == .complete(length: 6))
+        #expect(command("PIN") == .incomplete)
+    }
+}
+
+@Suite("RESP-aware faults against redis-server")
+struct RESPFaultTests {
+    private func resp(_ arguments: String...) -> String {
+        "*\(arguments.count)\r\n" + arguments.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
+    }
+
+    private func withRedisProxy(_ body: (ProxyRegistry, ProxyState, RedisServer) async throws -> Void) async throws {
+        let redis = try await RedisServer.start()
+        let registry = ProxyRegistry(seed: 5, logger: Logger(label: "fault-proxy-test"))
+        do {
+            let proxy = try await registry.createProxy(
+                ProxyConfiguration(name: "resp", upstream: "127.0.0.1:\(redis.port)"))
+            try await body(registry, proxy, redis)
+        } catch {
+            await registry.shutdown()
+            await redis.stop()
+            redis.cleanUp()
+            throw error
+        }
+        await registry.shutdown()
+        await redis.stop()
+        redis.cleanUp()
+    }
+
+    /// GET straight from the server, not through the proxy.
+    private func directGet(_ key: String, port: Int) async throws -> String {
+        let direct = try await TestConnection.connect(port: port)
+        defer { direct.close() }
+        try await direct.send(resp("GET", key))
+        try await waitUntil(timeout: .seconds(5)) { direct.receivedBytes.suffix(2) == [13, 10] && direct.receivedCount >= 5 }
+        return String(decoding: direct.receivedBytes, as: UTF8.self)
+    }
+
+    @Test("resp_oom answers -OOM instead of running the command")
+    func outOfMemory() async throws {
+        try await withRedisProxy { registry, proxy, redis in
+            _ = try await registry.addToxic(Toxic(kind: .respError(reply: .outOfMemory)), to: proxy.name)
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            try await client.send(resp("SET", "never", "written"))
+            let expected = RESPErrorReply.outOfMemory.reply
+            #expect(try await client.waitForText(expected) == expected)
+            #expect(try await directGet("never", port: redis.port) == "$-1\r\n")
+        }
+    }
+
+    @Test("injected errors keep their place among pipelined replies")
+    func pipelinedOrder() async throws {
+        try await withRedisProxy { registry, proxy, _ in
+            _ = try await registry.addToxic(Toxic(kind: .respError(reply: .readOnly, every: 2)), to: proxy.name)
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            try await client.send(resp("PING") + resp("SET", "k", "v") + resp("ECHO", "x") + resp("GET", "k"))
+            let readOnly = RESPErrorReply.readOnly.reply
+            let expected = "+PONG\r\n" + readOnly + "$1\r\nx\r\n" + readOnly
+            #expect(try await client.waitForText(expected) == expected)
+        }
+    }
+
+    @Test("resp_drop_reply runs the command but drops its reply; removing the toxic restores replies")
+    func dropReply() async throws {
+        try await withRedisProxy { registry, proxy, redis in
+            _ = try await registry.addToxic(Toxic(kind: .respDropReply(every: 2)), to: proxy.name)
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            try await client.send(resp("PING") + resp("SET", "a", "1") + resp("ECHO", "b") + resp("SET", "c", "3"))
+            _ = try await client.waitForText("+PONG\r\n$1\r\nb\r\n")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(String(decoding: client.receivedBytes, as: UTF8.self) == "+PONG\r\n$1\r\nb\r\n")
+            #expect(try await directGet("a", port: redis.port) == "$1\r\n1\r\n")
+            #expect(try await directGet("c", port: redis.port) == "$1\r\n3\r\n")
+
+            try await registry.removeToxic(named: "resp_drop_reply_downstream", from: proxy.name)
+            try await client.send(resp("GET", "a") + resp("GET", "c"))
+            let all = "+PONG\r\n$1\r\nb\r\n$1\r\n1\r\n$1\r\n3\r\n"
+            #expect(try await client.waitForText(all) == all)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import FaultProxy
+import Foundation
+import Logging
+import RedisServerSupport
+import Testing
+
+@Suite("redis-server through the proxy")
+struct RedisThroughProxyTests {
+    /// RESP for one command.
+    private func resp(_ arguments: String...) -> String {
+        "*\(arguments.count)\r\n" + arguments.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
+    }
+
+    private func withRedisProxy(_ body: (ProxyRegistry, ProxyState, RedisServer) async throws -> Void) async throws {
+        let redis = try await RedisServer.start()
+        let registry = ProxyRegistry(seed: 9, logger: Logger(label: "fault-proxy-test"))
+        do {
+            let proxy = try await registry.createProxy(
+                ProxyConfiguration(name: "redis", upstream: "127.0.0.1:\(redis.port)"))
+            try await body(registry, proxy, redis)
+        } catch {
+            await registry.shutdown()
+            await redis.stop()
+            redis.cleanUp()
+            throw error
+        }
+        await registry.shutdown()
+        await redis.stop()
+        redis.cleanUp()
+    }
+
+    @Test("commands and replies pass unchanged, pipelined")
+    func plainTraffic() async throws {
+        try await withRedisProxy { _, proxy, _ in
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            var batch = resp("PING")
+            var expected = "+PONG\r\n"
+            for index in 0..<200 {
+                batch += resp("SET", "key:\(index)", "value-\(index)")
+                expected += "+OK\r\n"
+            }
+            for index in 0..<200 {
+                batch += resp("GET", "key:\(index)")
+                expected += "$\("value-\(index)".utf8.count)\r\nvalue-\(index)\r\n"
+            }
+            try await client.send(batch)
+            #expect(try await client.waitForText(expected) == expected)
+        }
+    }
+
+    @Test("a latency toxic delays Redis replies, and removing it restores them")
+    func latencyOnRedis() async throws {
+        try await withRedisProxy { registry, proxy, _ in
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            try await client.send(resp("SET", "k", "v"))
+            _ = try await client.waitForText("+OK\r\n")
+
+            _ = try await registry.addToxic(Toxic(kind: .latency(latency: 150)), to: proxy.name)
+            let start = ContinuousClock.now
+            try await client.send(resp("GET", "k"))
+            #expect(try await client.waitForText("+OK\r\n$1\r\nv\r\n") == "+OK\r\n$1\r\nv\r\n")
+            #expect(ContinuousClock.now - start >= .milliseconds(150))
+
+            try await registry.removeToxic(named: "latency_downstream", from: proxy.name)
+            try await client.send(resp("PING"))
+            #expect(try await client.waitForText("+OK\r\n$1\r\nv\r\n+PONG\r\n").hasSuffix("+PONG\r\n"))
+        }
+    }
+
+    @Test("the writes made through the proxy are in redis-server")
+    func writesLand() async throws {
+        try await withRedisProxy { _, proxy, redis in
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            try await client.send(resp("SET", "through-proxy", "yes"))
+            _ = try await client.waitForText("+OK\r\n")
+            // A second connection straight to the server (not through the proxy).
+            let direct = try await TestConnection.connect(port: redis.port)
+            defer { direct.close() }
+            try await direct.send(resp("GET", "through-proxy"))
+            #expect(try await direct.waitForText("$3\r\nyes\r\n") == "$3\r\nyes\r\n")
+        }
+    }
+
+    @Test("reset_peer on the reply stream resets a Redis client")
+    func resetPeerOnRedis() async throws {
+        try await withRedisProxy { registry, proxy, _ in
+            _ = try await registry.addToxic(Toxic(kind: .resetPeer(timeout: 0)), to: proxy.name)
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            try await client.send(resp("PING"))
+            #expect(try await client.waitForEnding() == .failed(errno: ECONNRESET))
+            #expect(client.receivedCount == 0)
+        }
+    }
+}
