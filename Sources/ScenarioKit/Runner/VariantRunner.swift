@@ -292,7 +292,7 @@ final class VariantRunner {
     /// process never sees (the child inherits a mask blocking it), so it would wait 10 s and SIGKILL.
     static func stopCleanly(_ redis: RedisSide) async {
         if redis.server.isRunning {
-            _ = try? redis.server.command(["SHUTDOWN", "SAVE"], timeout: .seconds(5))
+            _ = try? await redis.server.command(["SHUTDOWN", "SAVE"], timeout: .seconds(5))
         }
         await redis.server.stop()
     }
