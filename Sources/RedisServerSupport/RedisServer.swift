@@ -61,7 +61,7 @@ public final class RedisServer: Sendable {
     }
 
     private let executable: String
-    private let process: Mutex<Process?>
+    private let process: Mutex<SpawnedProcess?>
     private let logger: Logger
 
     private init(port: Int, directory: URL, options: Options, executable: String, logger: Logger) {
@@ -75,7 +75,7 @@ public final class RedisServer: Sendable {
 
     deinit {
         process.withLock { process in
-            if let process, process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+            process?.send(SIGKILL)
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -121,7 +121,7 @@ public final class RedisServer: Sendable {
     /// Stops the server with SIGTERM (it saves first when persistence is on) and waits for it to exit.
     public func stop() async {
         guard let running = process.withLock({ $0 }) else { return }
-        if running.isRunning { running.terminate() }
+        running.send(SIGTERM)
         await Self.waitForExit(running, timeout: .seconds(10))
         process.withLock { $0 = nil }
     }
@@ -129,7 +129,7 @@ public final class RedisServer: Sendable {
     /// Kills the server with SIGKILL, as a crash would, and waits for it to exit.
     public func kill() async {
         guard let running = process.withLock({ $0 }) else { return }
-        if running.isRunning { Glibc.kill(running.processIdentifier, SIGKILL) }
+        running.send(SIGKILL)
         await Self.waitForExit(running, timeout: .seconds(10))
         process.withLock { $0 = nil }
     }
@@ -137,8 +137,7 @@ public final class RedisServer: Sendable {
     /// Pauses (SIGSTOP) or resumes (SIGCONT) the process: it keeps its connections but answers nothing.
     public func setFrozen(_ frozen: Bool) {
         process.withLock { process in
-            guard let process, process.isRunning else { return }
-            Glibc.kill(process.processIdentifier, frozen ? SIGSTOP : SIGCONT)
+            process?.send(frozen ? SIGSTOP : SIGCONT)
         }
     }
 
@@ -146,9 +145,7 @@ public final class RedisServer: Sendable {
     public func cleanUp() {
         process.withLock { process in
             // No waiting here: this runs from `defer` in async code, and a SIGKILLed process is gone at once.
-            if let process, process.isRunning {
-                Glibc.kill(process.processIdentifier, SIGKILL)
-            }
+            process?.send(SIGKILL)
             process = nil
         }
         try? FileManager.default.removeItem(at: directory)
@@ -173,7 +170,7 @@ public final class RedisServer: Sendable {
             "--unixsocket", socketPath,
             "--unixsocketperm", "700",
             "--dir", directory.path,
-            "--logfile", "redis.log",
+            "--logfile", directory.appendingPathComponent("redis.log").path,
             "--daemonize", "no",
             "--protected-mode", "no",
             "--tcp-backlog", "511",
@@ -191,19 +188,13 @@ public final class RedisServer: Sendable {
     }
 
     private func launch() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try SpawnedProcess(executable: executable, arguments: arguments)
         self.process.withLock { $0 = process }
 
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             if !process.isRunning {
-                throw StartError(description: "redis-server exited at start (status \(process.terminationStatus)): \(logTail())")
+                throw StartError(description: "redis-server exited at start (wait status \(process.exitStatus ?? -1)): \(logTail())")
             }
             // With a password, PING is sent after AUTH; NOAUTH would mean AUTH failed, which is our bug.
             if let reply = try? await command(["PING"], timeout: .milliseconds(200)), reply.hasPrefix("+PONG") {
@@ -227,13 +218,13 @@ public final class RedisServer: Sendable {
         return log.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
-    private static func waitForExit(_ process: Process, timeout: Duration) async {
+    private static func waitForExit(_ process: SpawnedProcess, timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
             while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         }
     }

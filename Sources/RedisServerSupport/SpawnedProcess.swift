@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process started with `posix_spawn`, with an empty signal mask and default signal actions.
+///
+/// Foundation's `Process` passes the parent's signal mask on, and a Swift program that handles SIGINT or
+/// SIGTERM itself (the scenario CLI, test runners) has them blocked: a redis-server started that way never
+/// sees SIGTERM, so a graceful stop turned into a 10 s wait and a SIGKILL.
+final class SpawnedProcess: Sendable {
+    private struct State {
+        var exitStatus: Int32?
+    }
+
+    /// The child's process id (only signalled while the child has not been reaped, so never a reused id).
+    let processIdentifier: pid_t
+    private let state = Mutex(State())
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Starts `executable` with `arguments`, standard input/output/error on /dev/null.
+    init(executable: String, arguments: [String]) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        for descriptor: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&fileActions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var argvPointers = argv + [nil]
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &fileActions, &attributes, &argvPointers, environ)
+        guard result == 0 else {
+            throw SpawnError(description: "posix_spawn \(executable) failed: \(String(cString: strerror(result)))")
+        }
+        processIdentifier = pid
+    }
+
+    /// Whether the child still runs; reaps it (without blocking) once it has exited.
+    var isRunning: Bool { exitStatus == nil }
+
+    /// The child's wait status once it has exited.
+    var exitStatus: Int32? {
+        state.withLock { state in
+            if state.exitStatus == nil {
+                var status: Int32 = 0
+                if waitpid(processIdentifier, &status, WNOHANG) == processIdentifier { state.exitStatus = status }
+            }
+            return state.exitStatus
+        }
+    }
+
+    /// Sends `signal` unless the child has already been reaped (its id could belong to someone else then).
+    func send(_ signal: Int32) {
+        state.withLock { state in
+            guard state.exitStatus == nil else { return }
+            _ = kill(processIdentifier, signal)
+        }
+    }
+}
