@@ -54,9 +54,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CSpawnSupport"),
         .target(
             name: "RedisServerSupport",
             dependencies: [
+                "CSpawnSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -113,25 +113,40 @@ enum RawRedisConnection {
     }
 }
 
-/// A free TCP port on 127.0.0.1, found by binding port 0 and closing the socket again.
+/// A free TCP port on 127.0.0.1 for a server that binds it later (redis-server takes a port number).
 ///
-/// Another process could take the port before it is used; callers retry on a bind failure.
+/// The port is picked *outside* the kernel's ephemeral range (`ip_local_port_range`): ports handed out
+/// by `bind(0)` and by outgoing connections come from that range, so a listener elsewhere in the process
+/// (a proxy on port 0, a test's echo server) can never be given the same port between this check and the
+/// server's own bind — which happened with ports from `bind(0)`, letting a redis-server take a disabled
+/// proxy's port. Ports are tried at random until one binds; callers still retry on a bind failure.
 public func freeLoopbackPort() throws -> Int {
+    let (low, high) = ephemeralPortRange()
+    let candidates: ClosedRange<Int> = low > 12_000 ? 10_000...(low - 1) : (high + 1)...65_000
+    for _ in 0..<200 {
+        let port = Int.random(in: candidates)
+        if try canBind(port: port) { return port }
+    }
+    throw RawRedisConnection.Failure(description: "no free port found in \(candidates)")
+}
+
+/// The kernel's ephemeral port range, or Linux's default when it cannot be read.
+private func ephemeralPortRange() -> (Int, Int) {
+    let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+    let numbers = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
+    return numbers.count == 2 ? (numbers[0], numbers[1]) : (32_768, 60_999)
+}
+
+/// Whether 127.0.0.1:`port` can be bound now (without SO_REUSEADDR, so a port in TIME_WAIT counts as taken).
+private func canBind(port: Int) throws -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw RawRedisConnection.Failure(description: "socket() failed") }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
+    return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw RawRedisConnection.Failure(description: "bind failed: errno \(errno)") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw RawRedisConnection.Failure(description: "getsockname failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    } == 0
 }

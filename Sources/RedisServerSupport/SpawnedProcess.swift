@@ -1,3 +1,4 @@
+import CSpawnSupport
 import Foundation
 import Synchronization
 
@@ -9,7 +10,8 @@ import Glibc
 ///
 /// Foundation's `Process` passes the parent's signal mask on, and a Swift program that handles SIGINT or
 /// SIGTERM itself (the scenario CLI, test runners) has them blocked: a redis-server started that way never
-/// sees SIGTERM, so a graceful stop turned into a 10 s wait and a SIGKILL.
+/// sees SIGTERM, so a graceful stop turned into a 10 s wait and a SIGKILL. And it passes on every file
+/// descriptor not marked close-on-exec, which includes sockets of the process's own servers.
 final class SpawnedProcess: Sendable {
     private struct State {
         var exitStatus: Int32?
@@ -42,6 +44,12 @@ final class SpawnedProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&fileActions) }
         for descriptor: Int32 in [0, 1, 2] {
             posix_spawn_file_actions_addopen(&fileActions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        // Nothing else of ours may leak into the child: SwiftNIO's listening sockets are not close-on-exec,
+        // and a redis-server holding a proxy's listener kept it listening after the proxy "closed" it.
+        let closing = cspawn_add_close_from(&fileActions, 3)
+        guard closing == 0 else {
+            throw SpawnError(description: "cannot keep our descriptors out of \(executable): \(String(cString: strerror(closing)))")
         }
 
         let argv = ([executable] + arguments).map { strdup($0) }

@@ -46,14 +46,17 @@ final class ProxyRuntime: Sendable {
     }
 
     /// Sets the toxics of new connections and sends them to every live connection.
-    func setToxics(_ toxics: [Toxic]) {
+    /// Installs `toxics` for new connections and applies them to every live one, returning once each live
+    /// connection's event loop has applied them: bytes a caller sends after this returns meet the new chain.
+    func setToxics(_ toxics: [Toxic]) async {
         let connections = state.withLock { state in
             state.toxics = toxics
             return Array(state.connections.values)
         }
-        for connection in connections {
-            connection.eventLoop.execute { connection.value.apply(toxics) }
+        let applied = connections.map { connection in
+            connection.eventLoop.submit { connection.value.apply(toxics) }
         }
+        for future in applied { try? await future.get() }
     }
 
     /// Cuts every live connection (the proxy was disabled, moved or deleted).

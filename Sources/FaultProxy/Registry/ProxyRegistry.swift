@@ -10,6 +10,8 @@ public actor ProxyRegistry {
         var toxics: [Toxic] = []
         let runtime: ProxyRuntime
         var listener: (any Channel)?
+        /// While disabled: the port, held so that enabling can bind it again (see ``PortReservation``).
+        var reservation: PortReservation?
 
         var state: ProxyState {
             ProxyState(
@@ -82,6 +84,9 @@ public actor ProxyRegistry {
         var entry = try entry(name)
         if enabled, entry.listener == nil {
             let listen = try HostAndPort(parsing: entry.configuration.listen)
+            entry.reservation?.release()
+            entry.reservation = nil
+            entries[name] = entry
             let listener = try await entry.runtime.bind(listen)
             guard let current = entries[name] else {
                 // Deleted while this bind was in flight.
@@ -97,9 +102,14 @@ public actor ProxyRegistry {
             entry.listener = listener
             entry.configuration.listen = Self.boundAddress(of: listener, requested: listen)
         } else if !enabled, let listener = entry.listener {
+            let boundAddress = listener.localAddress
             entry.listener = nil
             entries[name] = entry
             try? await listener.close()
+            if let boundAddress, var current = entries[name], current.listener == nil {
+                current.reservation = PortReservation(boundAddress)
+                entries[name] = current
+            }
             entry.runtime.closeAllConnections()
             entry = try self.entry(name)
         }
@@ -137,6 +147,7 @@ public actor ProxyRegistry {
     public func deleteProxy(named name: String) async throws(FaultProxyError) {
         let entry = try entry(name)
         entries[name] = nil
+        entry.reservation?.release()
         try? await entry.listener?.close()
         entry.runtime.closeAllConnections()
         logger.info("proxy deleted", metadata: ["proxy": "\(name)"])
@@ -174,7 +185,7 @@ public actor ProxyRegistry {
                 _ = try await createProxy(configuration)
             }
             if let toxics = definition.toxics {
-                try replaceToxics(toxics, of: configuration.name)
+                try await replaceToxics(toxics, of: configuration.name)
             }
             states.append(try entry(configuration.name).state)
         }
@@ -192,7 +203,7 @@ public actor ProxyRegistry {
         }
         entry.toxics.append(toxic)
         entries[proxy] = entry
-        entry.runtime.setToxics(entry.toxics)
+        await entry.runtime.setToxics(entry.toxics)
         return toxic
     }
 
@@ -213,7 +224,7 @@ public actor ProxyRegistry {
         }
         entry.toxics[index] = toxic
         entries[proxy] = entry
-        entry.runtime.setToxics(entry.toxics)
+        await entry.runtime.setToxics(entry.toxics)
         return toxic
     }
 
@@ -225,14 +236,14 @@ public actor ProxyRegistry {
         }
         entry.toxics.remove(at: index)
         entries[proxy] = entry
-        entry.runtime.setToxics(entry.toxics)
+        await entry.runtime.setToxics(entry.toxics)
     }
 
     /// Enables every proxy and removes every toxic.
     public func reset() async {
         for name in entries.keys.sorted() {
             do {
-                try replaceToxics([], of: name)
+                try await replaceToxics([], of: name)
                 _ = try await setEnabled(true, proxy: name)
             } catch {
                 logger.warning("reset could not re-enable proxy", metadata: ["proxy": "\(name)", "error": "\(error)"])
@@ -259,13 +270,13 @@ public actor ProxyRegistry {
         return entry
     }
 
-    private func replaceToxics(_ toxics: [Toxic], of proxy: String) throws(FaultProxyError) {
+    private func replaceToxics(_ toxics: [Toxic], of proxy: String) async throws(FaultProxyError) {
         for toxic in toxics { try toxic.validate() }
         try Self.checkUniqueNames(toxics)
         var entry = try entry(proxy)
         entry.toxics = toxics
         entries[proxy] = entry
-        entry.runtime.setToxics(toxics)
+        await entry.runtime.setToxics(toxics)
     }
 
     private static func checkUniqueNames(_ toxics: [Toxic]) throws(FaultProxyError) {
