@@ -1,4 +1,5 @@
 import CacheCore
+import FaultProxy
 import Synchronization
 
 /// The route's origin, simulated: each question is answered deterministically by the knowledge base or
@@ -39,7 +40,7 @@ public final class OriginSimulator: Sendable {
 
     /// Who answers `question`: the same for every call, so a cached answer can be checked.
     public func responder(for question: String) -> Responder {
-        var generator = SeededGenerator(seed: seed ^ StableHash.fnv1a(question), stream: "responder")
+        var generator = SeededGenerator(seed: seed ^ SplitMix64.stableHash(question), stream: "responder")
         return Double.random(in: 0..<1, using: &generator) < specification.kbShare ? .kb : .llm
     }
 
@@ -48,13 +49,13 @@ public final class OriginSimulator: Sendable {
     public func expectedAnswer(for question: String) -> String {
         let responder = responder(for: question)
         let body = "answer-to:\(question)|from:\(responder.rawValue)"
-        let checksum = String(StableHash.fnv1a(body + "#\(seed)"), radix: 16)
+        let checksum = String(SplitMix64.stableHash(body + "#\(seed)"), radix: 16)
         return "\(body)|sum:\(checksum)"
     }
 
     /// The simulated latency of answering `question`, in milliseconds after scaling (the same for every call).
     public func latencyMilliseconds(for question: String) -> Double {
-        var generator = SeededGenerator(seed: seed ^ StableHash.fnv1a(question), stream: "latency")
+        var generator = SeededGenerator(seed: seed ^ SplitMix64.stableHash(question), stream: "latency")
         let distribution = responder(for: question) == .kb ? specification.kbLatency : specification.llmLatency
         return max(0, distribution.sample(using: &generator)) * effectiveScale
     }
