@@ -86,11 +86,13 @@ public final class RedisServer: Sendable {
             throw StartError(description: "redis-server not found on PATH (or in $REDIS_SERVER); "
                 + "install it with `apt-get install -y redis-server` (scripts/test.sh does this)")
         }
+        reapOrphans(logger: logger)
         var lastError: (any Error)?
         for _ in 0..<5 {
             let directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("persistentcache-redis-\(UUID().uuidString.prefix(8))")
+                .appendingPathComponent(directoryPrefix + UUID().uuidString.prefix(8))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try recordOwner(in: directory)
             let server = RedisServer(
                 port: try freeLoopbackPort(), directory: directory, options: options,
                 executable: executable, logger: logger)
@@ -171,6 +173,7 @@ public final class RedisServer: Sendable {
             "--unixsocketperm", "700",
             "--dir", directory.path,
             "--logfile", directory.appendingPathComponent("redis.log").path,
+            "--pidfile", directory.appendingPathComponent("redis.pid").path,
             "--daemonize", "no",
             "--protected-mode", "no",
             "--tcp-backlog", "511",

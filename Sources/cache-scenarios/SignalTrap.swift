@@ -7,14 +7,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Turns SIGINT and SIGTERM into: kill every redis-server the run started, remove their directories, exit
+/// Turns SIGINT, SIGTERM and SIGHUP (a closed terminal) into: kill every redis-server the run started, remove their directories, exit
 /// with status 130. Without it, Ctrl-C would leave redis-server processes behind.
 final class SignalTrap {
     private let sources: [any DispatchSourceSignal]
 
     init(cleanup: ProcessCleanup) {
         var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
@@ -33,5 +33,6 @@ final class SignalTrap {
         for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        signal(SIGHUP, SIG_DFL)
     }
 }

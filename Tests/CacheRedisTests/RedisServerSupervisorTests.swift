@@ -32,3 +32,38 @@ struct RedisServerSupervisorTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path))
     }
 }
+
+@Suite("RedisServer orphan reaping")
+struct RedisServerOrphanTests {
+    @Test("a redis-server whose owning run died is killed, and its directory removed, by the next start")
+    func reapsOrphans() async throws {
+        // A run that "died": its owner pid is a process that has exited.
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        while finished.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("persistentcache-redis-orphan-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try String(finished.processIdentifier).write(to: directory.appendingPathComponent("owner.pid"), atomically: true, encoding: .utf8)
+
+        let orphan = Process()
+        orphan.executableURL = URL(fileURLWithPath: try #require(RedisServer.findExecutable("redis-server")))
+        orphan.arguments = ["--port", String(try freeLoopbackPort()), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                            "--dir", directory.path, "--pidfile", directory.appendingPathComponent("redis.pid").path]
+        orphan.standardOutput = FileHandle.nullDevice
+        orphan.standardError = FileHandle.nullDevice
+        try orphan.run()
+        defer { if orphan.isRunning { orphan.interrupt(); kill(orphan.processIdentifier, SIGKILL) } }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent("redis.pid").path) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        for _ in 0..<200 where orphan.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!orphan.isRunning)
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+        // A live run's server is never touched.
+        #expect(server.isRunning)
+    }
+}

@@ -287,13 +287,8 @@ final class VariantRunner {
         }
     }
 
-    /// Stops redis-server the way an operator would, with `SHUTDOWN SAVE` (it saves, then exits), then
-    /// reaps the process. `RedisServer.stop()` alone sends SIGTERM, which a server spawned from a Swift
-    /// process never sees (the child inherits a mask blocking it), so it would wait 10 s and SIGKILL.
+    /// Stops redis-server the way an operator would: SIGTERM, on which it saves (persistence on) and exits.
     static func stopCleanly(_ redis: RedisSide) async {
-        if redis.server.isRunning {
-            _ = try? await redis.server.command(["SHUTDOWN", "SAVE"], timeout: .seconds(5))
-        }
         await redis.server.stop()
     }
 
