@@ -42,26 +42,8 @@ struct RESPScannerTests {
 
 @Suite("RESP-aware faults against redis-server")
 struct RESPFaultTests {
-    private func resp(_ arguments: String...) -> String {
-        "*\(arguments.count)\r\n" + arguments.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
-    }
-
     private func withRedisProxy(_ body: (ProxyRegistry, ProxyState, RedisServer) async throws -> Void) async throws {
-        let redis = try await RedisServer.start()
-        let registry = ProxyRegistry(seed: 5, logger: Logger(label: "fault-proxy-test"))
-        do {
-            let proxy = try await registry.createProxy(
-                ProxyConfiguration(name: "resp", upstream: "127.0.0.1:\(redis.port)"))
-            try await body(registry, proxy, redis)
-        } catch {
-            await registry.shutdown()
-            await redis.stop()
-            redis.cleanUp()
-            throw error
-        }
-        await registry.shutdown()
-        await redis.stop()
-        redis.cleanUp()
+        try await FaultProxyTests.withRedisProxy(name: "resp", seed: 5, body)
     }
 
     /// GET straight from the server, not through the proxy.

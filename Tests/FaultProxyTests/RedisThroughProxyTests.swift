@@ -6,27 +6,8 @@ import Testing
 
 @Suite("redis-server through the proxy")
 struct RedisThroughProxyTests {
-    /// RESP for one command.
-    private func resp(_ arguments: String...) -> String {
-        "*\(arguments.count)\r\n" + arguments.map { "$\($0.utf8.count)\r\n\($0)\r\n" }.joined()
-    }
-
     private func withRedisProxy(_ body: (ProxyRegistry, ProxyState, RedisServer) async throws -> Void) async throws {
-        let redis = try await RedisServer.start()
-        let registry = ProxyRegistry(seed: 9, logger: Logger(label: "fault-proxy-test"))
-        do {
-            let proxy = try await registry.createProxy(
-                ProxyConfiguration(name: "redis", upstream: "127.0.0.1:\(redis.port)"))
-            try await body(registry, proxy, redis)
-        } catch {
-            await registry.shutdown()
-            await redis.stop()
-            redis.cleanUp()
-            throw error
-        }
-        await registry.shutdown()
-        await redis.stop()
-        redis.cleanUp()
+        try await FaultProxyTests.withRedisProxy(name: "redis", seed: 9, body)
     }
 
     @Test("commands and replies pass unchanged, pipelined")
