@@ -36,6 +36,18 @@ struct ToxicBehaviourTests {
         }
     }
 
+    @Test("updating a toxic reaches a live connection")
+    func updateReachesLiveConnection() async throws {
+        try await withEchoProxy { registry, proxy in
+            _ = try await registry.addToxic(Toxic(name: "lag", kind: .latency(latency: 0)), to: proxy.name)
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            _ = try await echoTime(client, "before")
+            _ = try await registry.updateToxic(Toxic(name: "lag", kind: .latency(latency: 250)), in: proxy.name)
+            #expect(try await echoTime(client, "after") >= .milliseconds(250))
+        }
+    }
+
     @Test("latency on both streams adds up")
     func latencyBothWays() async throws {
         try await withEchoProxy { registry, proxy in
