@@ -45,6 +45,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         /// The URL is malformed; the associated text says what is wrong (never the password).
         case malformed(String)
 
+        /// A one-line explanation that names the alternatives, never the password.
         public var description: String {
             switch self {
             case .tlsUnsupported:
@@ -127,5 +128,6 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The redacted URL (``redactedURL``).
     public var description: String { redactedURL }
 }

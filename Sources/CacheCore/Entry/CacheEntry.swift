@@ -31,6 +31,7 @@ public struct CacheEntry: Sendable, Hashable {
             }
         }
 
+        /// The stored name of the source.
         public var description: String { rawValue }
     }
 

@@ -26,6 +26,7 @@ public enum CacheEntryCodec {
         /// An envelope written for another key.
         case keyMismatch
 
+        /// A one-line explanation for logs.
         public var description: String {
             switch self {
             case .malformed(let reason): return "malformed entry: \(reason)"

@@ -34,6 +34,7 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The store refused to try, for example while a circuit breaker is open.
         public static let unavailable = Code("unavailable")
 
+        /// The code's name.
         public var description: String { name }
     }
 
@@ -51,5 +52,6 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         self.serverErrorPrefix = serverErrorPrefix
     }
 
+    /// `class: message`, for logs.
     public var description: String { "\(code.name): \(message)" }
 }
