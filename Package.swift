@@ -102,6 +102,7 @@ let package = Package(
             name: "cache-scenarios",
             dependencies: [
                 "ScenarioKit",
+                "RedisServerSupport",
                 "ScenarioReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -95,9 +95,9 @@ struct CacheBenchCommand: AsyncParsableCommand {
         let requests = max(10_000, Int(firstPass * 3 * seconds / Double(rounds)))
         let benchmarkPort = server.port
         let concurrency = self.concurrency
-        report(try await Task.detached {
+        report(try await DedicatedThread.run {
             try RedisBenchmarkBaseline.run(name: "redis-benchmark.get.c\(concurrency)", port: benchmarkPort, clients: concurrency, requests: requests)
-        }.value)
+        })
         report(try await ConcurrentCaseRunner.run(name: "redisstore.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
             _ = try await store.get(rawKey, deadline: .now + .seconds(2))
         })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RedisServerSupport
 import ScenarioKit
 import ScenarioReport
 
@@ -59,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
         let suite = SuiteResult(
             scenarios: results, quick: quick, seedOverride: seed, startedAt: startedAt,
             durationSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            environment: EnvironmentFacts.collect(), command: reproductionCommand())
+            environment: try await DedicatedThread.run { EnvironmentFacts.collect() }, command: reproductionCommand())
         let report = ValidationReport(suite: suite)
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         do {
