@@ -54,13 +54,15 @@ struct RedisServerOrphanTests {
         orphan.standardError = FileHandle.nullDevice
         try orphan.run()
         defer { if orphan.isRunning { orphan.interrupt(); kill(orphan.processIdentifier, SIGKILL) } }
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent("redis.pid").path) {
+        let pidFile = directory.appendingPathComponent("redis.pid").path
+        for _ in 0..<1000 where !FileManager.default.fileExists(atPath: pidFile) {
             try await Task.sleep(for: .milliseconds(10))
         }
+        try #require(FileManager.default.fileExists(atPath: pidFile), "the orphan never wrote its pid file")
 
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
-        for _ in 0..<200 where orphan.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<1000 where orphan.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!orphan.isRunning)
         #expect(!FileManager.default.fileExists(atPath: directory.path))
         // A live run's server is never touched.

@@ -153,6 +153,22 @@ struct ControlAPITests {
         }
     }
 
+    @Test("attributes too large for any timer or counter get 400, not a crash", arguments: [
+        #"{"type":"latency","attributes":{"latency":100000000000000}}"#,
+        #"{"type":"timeout","attributes":{"timeout":9000000000000000}}"#,
+        #"{"type":"slicer","attributes":{"average_size":1,"delay":9000000000000000}}"#,
+        #"{"type":"bandwidth","attributes":{"rate":9000000000000000}}"#,
+    ])
+    func hugeAttributes(body: String) async throws {
+        try await withControlServer { port, upstream, _ in
+            _ = try await http("POST", "/proxies", body: #"{"name":"h","upstream":"\#(upstream)"}"#, port: port)
+            let answer = try await http("POST", "/proxies/h/toxics", body: body, port: port)
+            #expect(answer.status == 400)
+            #expect(answer.object?["error"] is String)
+            #expect(try await http("GET", "/version", port: port).status == 200)
+        }
+    }
+
     @Test("0 and 1 are numbers, not booleans (as toxiproxy-python sends them); booleans are not numbers")
     func numbersAndBooleans() async throws {
         try await withControlServer { port, upstream, _ in

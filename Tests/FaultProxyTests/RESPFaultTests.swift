@@ -31,6 +31,16 @@ struct RESPScannerTests {
         #expect(reply("hello\r\n") == .invalid)
     }
 
+    @Test("absurd lengths are invalid, never an arithmetic trap", arguments: [
+        "$9999999999999999999\r\n", "*9999999999999999999\r\n", "%4611686018427387904\r\n", "$536870913\r\n",
+        "*9223372036854775807\r\n", "$-9223372036854775808\r\n",
+    ])
+    func absurdLengths(text: String) {
+        #expect(reply(text) == .invalid)
+        // As a command, only an array is RESP; anything else is an inline command line and passes as one.
+        if text.hasPrefix("*") { #expect(command(text) == .invalid) }
+    }
+
     @Test("array and inline commands")
     func commands() {
         #expect(command("*1\r\n$4\r\nPING\r\n") == .complete(length: 14))

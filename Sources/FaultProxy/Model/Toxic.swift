@@ -59,5 +59,11 @@ public struct Toxic: Sendable, Codable, Hashable {
         guard toxicity.isFinite, (0...1).contains(toxicity) else {
             throw .badRequest("toxicity must be between 0 and 1 (got \(toxicity))")
         }
+        for (attribute, value) in kind.attributes.sorted(by: { $0.key < $1.key }) {
+            let limit = kind.maximum(of: attribute)
+            guard (0...limit).contains(value) else {
+                throw .badRequest("attribute \(attribute) of a \(kind.typeName) toxic must be between 0 and \(limit) (got \(value))")
+            }
+        }
     }
 }

@@ -50,6 +50,17 @@ public enum ToxicKind: Sendable, Hashable {
         }
     }
 
+    /// The largest value an attribute may take. Far beyond any useful fault (a day of latency, a terabyte of
+    /// data), these bounds keep every timer and byte count of the toxics from overflowing, which would trap.
+    func maximum(of attribute: String) -> Int {
+        switch (self, attribute) {
+        case (.slicer, "delay"): return 3_600_000_000                    // µs: one hour
+        case (_, "latency"), (_, "jitter"), (_, "delay"), (_, "timeout"): return 86_400_000  // ms: one day
+        case (_, "every"): return Int(Int32.max)
+        default: return 1 << 40                                          // bytes, KB/s: a terabyte
+        }
+    }
+
     /// Every attribute of the kind, by Toxiproxy's attribute name.
     public var attributes: [String: Int] {
         switch self {

@@ -39,8 +39,15 @@ public enum RESPScanner {
         return nil
     }
 
+    /// Redis's own limit on a bulk string (`proto-max-bulk-len`, 512 MB); anything longer is not RESP we relay.
+    static let maximumBulkLength = 512 * 1024 * 1024
+    /// A bound on aggregate element counts (Redis caps multibulk lengths at 2^31 - 1 as well).
+    static let maximumAggregateCount = Int(Int32.max)
+
     private static func integer(in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
-        guard start < end, end - start <= 19 else { return nil }
+        // At most ten digits: every length Redis accepts fits (proto-max-bulk-len is 512 MB), and no sum or
+        // product below can overflow, whatever bytes a peer sends.
+        guard start < end, end - start <= 11 else { return nil }
         var value = 0
         var negative = false
         var index = start
@@ -69,12 +76,14 @@ public enum RESPScanner {
             UInt8(ascii: "#"), UInt8(ascii: "("):
             return .complete(length: headerLength)
         case UInt8(ascii: "$"), UInt8(ascii: "!"), UInt8(ascii: "="):
-            guard let size = integer(in: bytes, from: offset + 1, to: end) else { return .invalid }
+            guard let size = integer(in: bytes, from: offset + 1, to: end), size <= Self.maximumBulkLength else { return .invalid }
             if size < 0 { return .complete(length: headerLength) }
             let total = headerLength + size + 2
             return offset + total <= bytes.count ? .complete(length: total) : .incomplete
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "|"):
-            guard let count = integer(in: bytes, from: offset + 1, to: end) else { return .invalid }
+            guard let count = integer(in: bytes, from: offset + 1, to: end), count <= Self.maximumAggregateCount else {
+                return .invalid
+            }
             if count < 0 { return .complete(length: headerLength) }
             let elements = (type == UInt8(ascii: "%") || type == UInt8(ascii: "|")) ? count * 2 : count
             var position = offset + headerLength
