@@ -78,4 +78,22 @@ struct MetricAnalyzerTests {
         #expect(outcomes[4].passed && outcomes[5].passed && outcomes[6].passed)
         #expect(!outcomes[7].passed && outcomes[7].measured == "no sample")
     }
+
+    @Test func aScenarioFileCannotLoosenTheZeroFailureRule() {
+        let records = [
+            record(0, "a", instance: 0, start: 0, outcome: .computed, origin: 1),
+            record(1, "a", instance: 0, start: 5, outcome: .failed),
+        ]
+        let analyzer = MetricAnalyzer(records: records)
+        let variant = VariantResult(
+            label: "kv", metrics: analyzer.metrics(), phases: [], timeSeries: [], requestSlices: [],
+            cacheStatistics: CacheStatisticsSummary(), originKBCalls: 0, originLLMCalls: 1, instancesCreated: 1,
+            events: [], problemSamples: [], durationSeconds: 0.1)
+        let scenario = Scenario(
+            name: "lenient", title: "lenient", kvDeadlineMilliseconds: 300,
+            topology: Topology(), workload: WorkloadSpecification(questions: 1, requests: 2), origin: OriginSpecification(),
+            expectations: [Expectation(metric: .failedRequests, comparison: .atMost(.value(5)))])
+        let outcomes = ExpectationEvaluator.evaluate(scenario, primary: variant, baseline: nil)
+        #expect(outcomes.contains { $0.implicit && $0.metric == "failedRequests" && !$0.passed })
+    }
 }

@@ -46,17 +46,17 @@ final class ProxyRuntime: Sendable {
     }
 
     /// Sets the toxics of new connections and sends them to every live connection.
-    /// Installs `toxics` for new connections and applies them to every live one, returning once each live
-    /// connection's event loop has applied them: bytes a caller sends after this returns meet the new chain.
-    func setToxics(_ toxics: [Toxic]) async {
+    /// Installs `toxics` for new connections and hands them to every live connection's event loop; the
+    /// futures complete once each has applied them. Synchronous on purpose: the registry calls it inside its
+    /// actor before any suspension, so concurrent changes reach every connection in the registry's order.
+    func installToxics(_ toxics: [Toxic]) -> [EventLoopFuture<Void>] {
         let connections = state.withLock { state in
             state.toxics = toxics
             return Array(state.connections.values)
         }
-        let applied = connections.map { connection in
+        return connections.map { connection in
             connection.eventLoop.submit { connection.value.apply(toxics) }
         }
-        for future in applied { try? await future.get() }
     }
 
     /// Cuts every live connection (the proxy was disabled, moved or deleted).

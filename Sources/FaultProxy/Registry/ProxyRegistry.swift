@@ -203,7 +203,7 @@ public actor ProxyRegistry {
         }
         entry.toxics.append(toxic)
         entries[proxy] = entry
-        await entry.runtime.setToxics(entry.toxics)
+        await Self.applied(entry.runtime.installToxics(entry.toxics))
         return toxic
     }
 
@@ -224,7 +224,7 @@ public actor ProxyRegistry {
         }
         entry.toxics[index] = toxic
         entries[proxy] = entry
-        await entry.runtime.setToxics(entry.toxics)
+        await Self.applied(entry.runtime.installToxics(entry.toxics))
         return toxic
     }
 
@@ -236,7 +236,7 @@ public actor ProxyRegistry {
         }
         entry.toxics.remove(at: index)
         entries[proxy] = entry
-        await entry.runtime.setToxics(entry.toxics)
+        await Self.applied(entry.runtime.installToxics(entry.toxics))
     }
 
     /// Enables every proxy and removes every toxic.
@@ -265,6 +265,11 @@ public actor ProxyRegistry {
 
     // MARK: Helpers
 
+    /// Returns once every live connection has applied a toxic change, so bytes sent afterwards meet it.
+    private static func applied(_ futures: [EventLoopFuture<Void>]) async {
+        for future in futures { try? await future.get() }
+    }
+
     private func entry(_ name: String) throws(FaultProxyError) -> Entry {
         guard let entry = entries[name] else { throw .notFound("proxy not found: \(name)") }
         return entry
@@ -276,7 +281,7 @@ public actor ProxyRegistry {
         var entry = try entry(proxy)
         entry.toxics = toxics
         entries[proxy] = entry
-        await entry.runtime.setToxics(toxics)
+        await Self.applied(entry.runtime.installToxics(toxics))
     }
 
     private static func checkUniqueNames(_ toxics: [Toxic]) throws(FaultProxyError) {

@@ -7,13 +7,13 @@ public enum ExpectationEvaluator {
         Expectation(metric: .wrongAnswers, comparison: .atMost(.value(0))),
     ]
 
-    /// Judges every expectation of `scenario` (plus the implicit ones the file does not already state).
+    /// Judges every expectation of `scenario`, always with the implicit ones first: a file may add tighter
+    /// checks on the same metrics, but can never loosen "no failed request, no wrong answer".
     public static func evaluate(
         _ scenario: Scenario, primary: VariantResult, baseline: VariantResult?
     ) -> [ExpectationOutcome] {
         var outcomes: [ExpectationOutcome] = []
-        for implicit in implicitExpectations
-        where !scenario.expectations.contains(where: { $0.metric == implicit.metric && $0.phase == nil }) {
+        for implicit in implicitExpectations {
             outcomes.append(judge(implicit, scenario: scenario, primary: primary, baseline: baseline, implicit: true))
         }
         for expectation in scenario.expectations {
