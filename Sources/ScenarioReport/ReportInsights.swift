@@ -45,8 +45,9 @@ struct ReportInsights {
             }
             let duplicates = kv.computed - (kv.requests - kv.hittable)
             if duplicates > 0 {
-                next.append("\(duplicates) origin calls in the KV run recomputed a question another request was already computing or "
-                    + "had just computed; single-flight (in-process, then across instances with a Redis lock) would save them.")
+                next.append("\(duplicates) origin calls in the KV run recomputed a question that had been asked before: concurrent "
+                    + "first requests, or answers that expired, were evicted or had not reached KV yet. Single-flight (in-process, "
+                    + "then across instances with a Redis lock) would save those that overlapped in time.")
             }
             if kv.coldStartPlanEquivalentMilliseconds.isFinite, kv.coldStartPlanEquivalentMilliseconds > 500 {
                 next.append("Cold starts still average \(ms(kv.coldStartPlanEquivalentMilliseconds)) plan-equivalent (plan target 200–500 ms): "
@@ -97,7 +98,8 @@ struct ReportInsights {
             scenario.primary?.phases.contains { $0.name.contains("restart") } ?? false
         }), let phase = persistence.primary?.phases.first(where: { $0.name.contains("restart") }) {
             achieved.append("After redis-server restarted (`\(persistence.name)`, phase `\(phase.name)`), "
-                + "\(percent(phase.metrics.kvHitShare.isFinite ? phase.metrics.kvHitShare : 0)) of the hits came from KV: the cache survived the restart.")
+                + "\(percent(phase.metrics.kvHitShare.isFinite ? phase.metrics.kvHitShare : 0)) of the hits came from KV "
+                + "(the scenario's own expectations check that answers from before the restart were among them).")
         }
         self.achieved = achieved
         self.next = next

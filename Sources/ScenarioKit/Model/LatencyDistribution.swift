@@ -9,8 +9,17 @@ public enum LatencyDistribution: Sendable, Hashable, CustomStringConvertible {
     /// Log-normal with the given median and 99th percentile: the long tail real LLM calls have.
     case logNormal(median: Double, p99: Double)
 
-    /// Draws one latency in milliseconds.
+    /// The longest latency ever drawn (ten minutes): a log-normal tail can exceed any integer the runner
+    /// converts it to, and no scenario needs a longer origin call.
+    public static let maximumMilliseconds = 600_000.0
+
+    /// Draws one latency in milliseconds, between 0 and ``maximumMilliseconds``.
     public func sample(using generator: inout some RandomNumberGenerator) -> Double {
+        let drawn = unclampedSample(using: &generator)
+        return drawn.isFinite ? min(max(drawn, 0), Self.maximumMilliseconds) : Self.maximumMilliseconds
+    }
+
+    private func unclampedSample(using generator: inout some RandomNumberGenerator) -> Double {
         switch self {
         case .fixed(let value):
             return value
