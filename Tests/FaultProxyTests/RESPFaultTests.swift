@@ -78,6 +78,26 @@ struct RESPFaultTests {
         }
     }
 
+    @Test("a RESP toxic added to a live connection leaves it alone, and affects the next connection")
+    func liveConnectionsKeepTheirReplies() async throws {
+        try await withRedisProxy { registry, proxy, _ in
+            let live = try await TestConnection.connect(port: proxy.listenPort)
+            defer { live.close() }
+            try await live.send(resp("PING"))
+            _ = try await live.waitForText("+PONG\r\n")
+            _ = try await registry.addToxic(Toxic(kind: .respError(reply: .outOfMemory)), to: proxy.name)
+            try await live.send(resp("SET", "k", "v") + resp("GET", "k"))
+            let unchanged = "+PONG\r\n+OK\r\n$1\r\nv\r\n"
+            #expect(try await live.waitForText(unchanged) == unchanged)
+
+            let fresh = try await TestConnection.connect(port: proxy.listenPort)
+            defer { fresh.close() }
+            try await fresh.send(resp("GET", "k"))
+            let injected = RESPErrorReply.outOfMemory.reply
+            #expect(try await fresh.waitForText(injected) == injected)
+        }
+    }
+
     @Test("injected errors keep their place among pipelined replies")
     func pipelinedOrder() async throws {
         try await withRedisProxy { registry, proxy, _ in

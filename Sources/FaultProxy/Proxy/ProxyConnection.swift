@@ -18,6 +18,10 @@ final class ProxyConnection {
     private var respFilter: RESPFaultFilter?
     /// The RESP-aware toxics that reached this connection, with the outcome of their toxicity roll.
     private var respToxics: [(toxic: Toxic, affected: Bool)] = []
+    /// Whether any byte has passed yet. A RESP filter must see a connection from its first command: one
+    /// started on a live connection could not tell which replies answer commands already in flight, and
+    /// would pair an injected error or a dropped reply with the wrong command.
+    private var hasCarriedTraffic = false
     private var respRandom: SplitMix64
     private var isClosed: Bool { closedSides.count == 2 }
 
@@ -61,6 +65,7 @@ final class ProxyConnection {
             }
         }
         if errorFault != nil || dropEvery != nil, respFilter == nil {
+            guard !hasCarriedTraffic else { return }
             respFilter = RESPFaultFilter()
         }
         respFilter?.errorFault = errorFault
@@ -91,6 +96,7 @@ final class ProxyConnection {
 
     @inline(__always)
     func received(_ item: PipeItem, from side: ProxySideHandler.Side) {
+        hasCarriedTraffic = true
         guard let filter = respFilter else {
             pipe(readFrom: side).receive(item)
             return
