@@ -75,7 +75,10 @@ public final class RedisServer: Sendable {
 
     deinit {
         process.withLock { process in
-            process?.send(SIGKILL)
+            if let running = process, running.isRunning {
+                running.send(SIGKILL)
+                running.reapWhenExited()
+            }
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -146,8 +149,11 @@ public final class RedisServer: Sendable {
     /// Kills the server if it still runs and removes its directory.
     public func cleanUp() {
         process.withLock { process in
-            // No waiting here: this runs from `defer` in async code, and a SIGKILLed process is gone at once.
-            process?.send(SIGKILL)
+            // No waiting here: this runs from `defer` in async code; a thread reaps the killed process.
+            if let running = process, running.isRunning {
+                running.send(SIGKILL)
+                running.reapWhenExited()
+            }
             process = nil
         }
         try? FileManager.default.removeItem(at: directory)

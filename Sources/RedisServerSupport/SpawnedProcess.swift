@@ -71,10 +71,31 @@ final class SpawnedProcess: Sendable {
         state.withLock { state in
             if state.exitStatus == nil {
                 var status: Int32 = 0
-                if waitpid(processIdentifier, &status, WNOHANG) == processIdentifier { state.exitStatus = status }
+                let result = waitpid(processIdentifier, &status, WNOHANG)
+                if result == processIdentifier {
+                    state.exitStatus = status
+                } else if result == -1 && errno == ECHILD {
+                    // Already reaped (by ``reapWhenExited()``): it has exited, with a status we no longer know.
+                    state.exitStatus = -1
+                }
             }
             return state.exitStatus
         }
+    }
+
+    /// Reaps the child on a thread of its own once it exits, so a killed server never lingers as a zombie
+    /// when nobody asks about it again (``RedisServer/cleanUp()`` runs from `defer` and cannot wait).
+    func reapWhenExited() {
+        let pid = processIdentifier
+        let thread = Thread { [self] in
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, 0)
+            self.state.withLock { state in
+                if state.exitStatus == nil { state.exitStatus = result == pid ? status : -1 }
+            }
+        }
+        thread.name = "redis-server-reaper"
+        thread.start()
     }
 
     /// Sends `signal` unless the child has already been reaped (its id could belong to someone else then).
