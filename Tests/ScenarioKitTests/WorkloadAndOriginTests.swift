@@ -105,3 +105,26 @@ struct WorkloadAndOriginTests {
         #expect(Expectation.Threshold.value(7).resolved(deadlineMilliseconds: 300) == 7)
     }
 }
+
+@Suite("Quick scaling")
+struct QuickScalingTests {
+    @Test("phases that start close together stay apart after scaling, each with at least one request")
+    func phasesStayApart() {
+        let scenario = Scenario(
+            name: "close", title: "close", topology: Topology(),
+            workload: WorkloadSpecification(questions: 10, requests: 1000), origin: OriginSpecification(),
+            timeline: [
+                TimelineEvent(trigger: .afterRequests(500), action: .disableProxy, phase: "down", fault: true),
+                TimelineEvent(trigger: .afterRequests(502), action: .enableProxy, phase: "up"),
+                TimelineEvent(trigger: .afterRequests(503), action: .disableProxy, phase: "down-again", fault: true),
+            ],
+            quick: QuickScaling(requestScale: 0.1))
+        let prepared = scenario.prepared(quick: true, seed: nil)
+        let starts = prepared.timeline.compactMap { event -> Int? in
+            if case .afterRequests(let count) = event.trigger { return count }
+            return nil
+        }
+        #expect(prepared.workload.requests == 100)
+        #expect(starts == [50, 51, 52])
+    }
+}

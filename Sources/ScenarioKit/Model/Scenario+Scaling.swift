@@ -12,11 +12,21 @@ extension Scenario {
         scenario.origin.latencyScale = origin.latencyScale * self.quick.latencyScale
         // A paced workload keeps its phases' durations: fewer requests, sent more slowly.
         scenario.workload.ratePerSecond = workload.ratePerSecond.map { $0 * factor }
+        // Phases that started at different request counts stay apart: each gets at least one request, so no
+        // phase is judged on an empty sample because rounding merged it with the one before.
+        var lastPhaseStart: (original: Int, scaled: Int)?
         scenario.timeline = timeline.map { event in
             var event = event
             switch event.trigger {
             case .afterRequests(let count):
-                event.trigger = .afterRequests(min(scenario.workload.requests, Int((Double(count) * factor).rounded())))
+                var scaled = min(scenario.workload.requests, Int((Double(count) * factor).rounded()))
+                if event.phase != nil {
+                    if let last = lastPhaseStart, count > last.original {
+                        scaled = min(scenario.workload.requests, max(scaled, last.scaled + 1))
+                    }
+                    lastPhaseStart = (count, scaled)
+                }
+                event.trigger = .afterRequests(scaled)
             case .afterSeconds(let seconds):
                 event.trigger = .afterSeconds(seconds * self.quick.timeScale)
             }
