@@ -44,7 +44,9 @@ struct RedisServerOrphanTests {
         while finished.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("persistentcache-redis-orphan-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try String(finished.processIdentifier).write(to: directory.appendingPathComponent("owner.pid"), atomically: true, encoding: .utf8)
+        // Owned by this (live) process until the orphan is up, so that no concurrent start reaps it half-made.
+        let ownerFile = directory.appendingPathComponent("owner.pid")
+        try String(getpid()).write(to: ownerFile, atomically: true, encoding: .utf8)
 
         let orphan = Process()
         orphan.executableURL = URL(fileURLWithPath: try #require(RedisServer.findExecutable("redis-server")))
@@ -59,6 +61,8 @@ struct RedisServerOrphanTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         try #require(FileManager.default.fileExists(atPath: pidFile), "the orphan never wrote its pid file")
+        // Now its owner "dies": any start from here on, ours or another suite's, must reap it.
+        try String(finished.processIdentifier).write(to: ownerFile, atomically: true, encoding: .utf8)
 
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
