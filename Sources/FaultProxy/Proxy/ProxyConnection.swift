@@ -103,7 +103,7 @@ final class ProxyConnection {
         }
         switch side {
         case .client: filter.fromClient(item, upstream: upstreamPipe, downstream: downstreamPipe)
-        case .server: filter.fromServer(item, downstream: downstreamPipe)
+        case .server: filter.fromServer(item, upstream: upstreamPipe, downstream: downstreamPipe)
         }
         retireRESPFilterIfDone()
     }

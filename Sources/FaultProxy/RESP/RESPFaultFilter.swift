@@ -73,7 +73,7 @@ final class RESPFaultFilter {
 
     /// Bytes (or the end) from the server: replies go on to `downstream`, except dropped ones, with injected errors
     /// in their place in the order.
-    func fromServer(_ item: PipeItem, downstream: DirectionPipe) {
+    func fromServer(_ item: PipeItem, upstream: DirectionPipe, downstream: DirectionPipe) {
         guard case .data(let buffer) = item else {
             if replyBytes.readableBytes > 0 { downstream.receive(.data(replyBytes)) }
             replyBytes.clear()
@@ -87,10 +87,11 @@ final class RESPFaultFilter {
             let found = replyBytes.withUnsafeReadableBytes { RESPScanner.reply(in: $0) }
             guard case .complete(let length) = found else {
                 if found == .invalid {
-                    gaveUp = true
+                    // Not RESP after all: pass everything through from now on, including a partial command
+                    // still held on the client side (it would otherwise never be forwarded).
                     downstream.receive(.data(replyBytes))
                     replyBytes.clear()
-                    flushInjections(to: downstream, all: true)
+                    giveUp(upstream: upstream, downstream: downstream)
                 }
                 break
             }
@@ -124,7 +125,7 @@ final class RESPFaultFilter {
 
     private func giveUp(upstream: DirectionPipe, downstream: DirectionPipe) {
         gaveUp = true
-        upstream.receive(.data(requestBytes))
+        if requestBytes.readableBytes > 0 { upstream.receive(.data(requestBytes)) }
         requestBytes.clear()
         flushInjections(to: downstream, all: true)
     }
