@@ -164,9 +164,7 @@ struct RedisStoreResourceTests {
     typealias Support = RedisStoreTestSupport
 
     private static func connectedClients(_ server: RedisServer) async throws -> Int {
-        let info = try await server.command(["INFO", "clients"])
-        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("connected_clients:") }
-        return Int(line?.split(separator: ":").last ?? "") ?? -1
+        try await Support.infoField("connected_clients", section: "clients", of: server)
     }
 
     @Test("shutdown closes every connection: starting and stopping stores leaves no client behind")

@@ -10,9 +10,7 @@ struct RedisStoreServerErrorTests {
 
     /// Connections the server has accepted so far; `INFO` itself opens one.
     private static func connectionsReceived(_ server: RedisServer) async throws -> Int {
-        let info = try await server.command(["INFO", "stats"])
-        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("total_connections_received:") }
-        return Int(line?.split(separator: ":").last ?? "") ?? -1
+        try await Support.infoField("total_connections_received", section: "stats", of: server)
     }
 
     @Test("-OOM is a server error with its prefix, and the connection stays in use")

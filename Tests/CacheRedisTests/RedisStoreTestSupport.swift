@@ -8,6 +8,13 @@ import Testing
 /// Shared helpers for the RedisStore suites: every test gets its own redis-server and store, both torn down
 /// afterwards even when the test fails.
 enum RedisStoreTestSupport {
+    /// An integer field of the server's `INFO section` (read over a separate raw connection), or -1.
+    static func infoField(_ field: String, section: String, of server: RedisServer) async throws -> Int {
+        let info = try await server.command(["INFO", section])
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("\(field):") }
+        return Int(line?.split(separator: ":").last ?? "") ?? -1
+    }
+
     static let logger: Logger = {
         var logger = Logger(label: "redis-store-tests")
         logger.logLevel = .warning
