@@ -75,6 +75,8 @@ final class DirectionPipe: ToxicStageHost {
         // drained first, into the next surviving stage (or the writing side).
         for index in oldStages.indices.reversed() where !survivors.contains(ObjectIdentifier(oldStages[index])) {
             let items = oldStages[index].stop()
+            // Stopping an armed reset_peer resets the connection, which stops this pipe: nothing is left to hand on.
+            guard !isStopped else { return }
             let next = oldStages[(index + 1)...].first { survivors.contains(ObjectIdentifier($0)) }
             for item in items {
                 if let next { next.receive(item) } else { connection?.deliver(item, on: stream) }
