@@ -50,9 +50,16 @@ public enum ToxicKind: Sendable, Hashable {
         }
     }
 
+    /// The attribute names a type takes, sorted, or `nil` for a type this proxy does not have. Derived from the
+    /// kinds themselves so that every consumer (the control API, scenario files) knows exactly the same toxics.
+    public static func attributeNames(ofType typeName: String) -> [String]? {
+        guard let kind = try? ToxicKind(typeName: typeName, attributes: [:]) else { return nil }
+        return kind.attributes.keys.sorted()
+    }
+
     /// The largest value an attribute may take. Far beyond any useful fault (a day of latency, a terabyte of
     /// data), these bounds keep every timer and byte count of the toxics from overflowing, which would trap.
-    func maximum(of attribute: String) -> Int {
+    public func maximum(of attribute: String) -> Int {
         switch (self, attribute) {
         case (.slicer, "delay"): return 3_600_000_000                    // µs: one hour
         case (_, "latency"), (_, "jitter"), (_, "delay"), (_, "timeout"): return 86_400_000  // ms: one day

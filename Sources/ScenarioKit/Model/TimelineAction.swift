@@ -1,7 +1,9 @@
+import FaultProxy
+
 /// What a timeline event does.
 public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     /// Adds a toxic to the proxy between the instances and Redis.
-    case addToxic(ToxicSpecification)
+    case addToxic(Toxic)
     /// Removes the toxic with this name.
     case removeToxic(name: String)
     /// Disables the proxy: listener closed, live connections cut (connection refused from then on).

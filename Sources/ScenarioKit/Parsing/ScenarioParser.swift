@@ -1,3 +1,4 @@
+import FaultProxy
 import Foundation
 import Yams
 
@@ -213,29 +214,41 @@ public enum ScenarioParser {
         return events
     }
 
-    static func parseToxic(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> ToxicSpecification {
+    /// A toxic exactly as the fault proxy knows it: the types and attributes come from ``ToxicKind``, so every
+    /// toxic the proxy has can be used in a scenario file, and no other list can drift from it.
+    static func parseToxic(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> Toxic {
         var reader = try MappingReader(node, file: file, path: path)
         let typeNode = reader.node("type")
         guard let typeNode, case .scalar = typeNode, let type = typeNode.string,
-              let allowedAttributes = ToxicSpecification.attributesByType[type] else {
+              let allowedAttributes = ToxicKind.attributeNames(ofType: type),
+              let blank = try? ToxicKind(typeName: type, attributes: [:]) else {
             throw ScenarioFileError(file: file, line: typeNode?.mark?.line ?? reader.line, field: "\(path).type",
-                                    expected: "one of \(ToxicSpecification.attributesByType.keys.sorted().joined(separator: ", "))",
+                                    expected: "one of \(ToxicKind.typeNames.joined(separator: ", "))",
                                     found: typeNode.map(MappingReader.describe) ?? "nothing (the field is required)")
         }
         enum StreamChoice: String, CaseIterable { case downstream, upstream }
         let stream: StreamChoice = try reader.choice("stream", default: .downstream)
         let name = try reader.string("name")
+        if let name, name.isEmpty {
+            throw reader.error("name", expected: "a non-empty toxic name", found: reader.node("name"))
+        }
         let toxicity = try reader.double("toxicity", default: 1, in: 0...1)
         var attributes: [String: Int] = [:]
         if let attributesNode = reader.node("attributes") {
             var attributeReader = try MappingReader(attributesNode, file: file, path: "\(path).attributes")
             for attribute in allowedAttributes where attributeReader.has(attribute) {
-                attributes[attribute] = try attributeReader.int(attribute, in: 0...100_000_000)
+                attributes[attribute] = try attributeReader.int(attribute, in: 0...blank.maximum(of: attribute))
             }
             try attributeReader.finish(allowed: allowedAttributes.joined(separator: ", ") + " (for a \(type) toxic)")
         }
         try reader.finish()
-        return ToxicSpecification(name: name, type: type, stream: stream.rawValue, toxicity: toxicity, attributes: attributes)
+        let kind: ToxicKind
+        do {
+            kind = try ToxicKind(typeName: type, attributes: attributes)
+        } catch {
+            throw ScenarioFileError(file: file, line: node.mark?.line, field: path, expected: "a valid toxic", found: "\(error)")
+        }
+        return Toxic(name: name, stream: stream == .upstream ? .upstream : .downstream, toxicity: toxicity, kind: kind)
     }
 
     static func parseExpectations(_ node: Node?, file: String) throws(ScenarioFileError) -> [Expectation] {

@@ -240,7 +240,7 @@ final class VariantRunner {
         switch action {
         case .addToxic(let specification):
             guard let redis else { return }
-            _ = try await redis.proxies.addToxic(try Self.toxic(specification), to: redis.proxyName)
+            _ = try await redis.proxies.addToxic(specification, to: redis.proxyName)
         case .removeToxic(let name):
             guard let redis else { return }
             try await redis.proxies.removeToxic(named: name, from: redis.proxyName)
@@ -290,27 +290,6 @@ final class VariantRunner {
     /// Stops redis-server the way an operator would: SIGTERM, on which it saves (persistence on) and exits.
     static func stopCleanly(_ redis: RedisSide) async {
         await redis.server.stop()
-    }
-
-    /// The proxy's toxic for a scenario file's description.
-    static func toxic(_ specification: ToxicSpecification) throws -> Toxic {
-        let attributes = specification.attributes
-        func value(_ name: String) -> Int { attributes[name] ?? 0 }
-        let kind: ToxicKind
-        switch specification.type {
-        case "latency": kind = .latency(latency: value("latency"), jitter: value("jitter"))
-        case "bandwidth": kind = .bandwidth(rate: value("rate"))
-        case "slow_close": kind = .slowClose(delay: value("delay"))
-        case "timeout": kind = .timeout(timeout: value("timeout"))
-        case "reset_peer": kind = .resetPeer(timeout: value("timeout"))
-        case "slicer":
-            kind = .slicer(averageSize: value("average_size"), sizeVariation: value("size_variation"), delay: value("delay"))
-        case "limit_data": kind = .limitData(bytes: value("bytes"))
-        default: throw ScenarioRunError("unknown toxic type '\(specification.type)'")
-        }
-        return Toxic(
-            name: specification.name, stream: specification.stream == "upstream" ? .upstream : .downstream,
-            toxicity: specification.toxicity, kind: kind)
     }
 
     // MARK: - Results
