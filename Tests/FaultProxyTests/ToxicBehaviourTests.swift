@@ -202,4 +202,38 @@ struct ToxicBehaviourTests {
             #expect(client.receivedBytes == patternBytes(100))
         }
     }
+
+    @Test("connect_delay holds a new connection before connecting upstream; live connections are not affected")
+    func connectDelay() async throws {
+        try await withEchoProxy { registry, proxy in
+            let live = try await TestConnection.connect(port: proxy.listenPort)
+            defer { live.close() }
+            _ = try await echoTime(live, "warm")
+            _ = try await registry.addToxic(Toxic(name: "slow-connect", kind: .connectDelay(delay: 300)), to: proxy.name)
+            #expect(try await echoTime(live, "live") < .seconds(10))
+            let start = ContinuousClock.now
+            let fresh = try await TestConnection.connect(port: proxy.listenPort)
+            defer { fresh.close() }
+            _ = try await echoTime(fresh, "late")
+            #expect(ContinuousClock.now - start >= .milliseconds(300))
+            #expect(try await registry.acceptedConnectionCount(of: proxy.name) == 2)
+        }
+    }
+
+    @Test("connect_delay 0 holds new connections, accepted but unanswered, until the toxic is removed")
+    func blackholedConnect() async throws {
+        try await withEchoProxy { registry, proxy in
+            _ = try await registry.addToxic(Toxic(name: "no-connect", kind: .connectDelay(delay: 0)), to: proxy.name)
+            let held = try await TestConnection.connect(port: proxy.listenPort)
+            defer { held.close() }
+            try await held.send("waiting")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(held.receivedCount == 0)
+            #expect(held.ending == .stillOpen)
+            #expect(try await registry.liveConnectionCount(of: proxy.name) == 0)
+            try await registry.removeToxic(named: "no-connect", from: proxy.name)
+            #expect(try await held.waitForText("waiting") == "waiting")
+            #expect(try await registry.acceptedConnectionCount(of: proxy.name) == 1)
+        }
+    }
 }
