@@ -14,9 +14,15 @@ enum RawRedisConnection {
     /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends `arguments` and returns
     /// the reply's raw RESP text.
     static func roundTrip(port: Int, arguments: [String], password: String?, timeout: Duration) throws -> String {
+        var reader = try open(port: port, password: password, timeout: timeout)
+        defer { close(reader.fd) }
+        return try exchange(&reader, arguments)
+    }
+
+    /// Opens an authenticated connection (the caller closes `reader.fd`).
+    static func open(port: Int, password: String?, timeout: Duration) throws -> Reader {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -27,33 +33,63 @@ enum RawRedisConnection {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect to port \(port) failed: errno \(errno)") }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw Failure(description: "connect to port \(port) failed: errno \(code)")
+        }
         var reader = Reader(fd: fd)
         if let password {
-            try send(fd, ["AUTH", password])
-            let reply = try reader.readReply()
-            guard reply.hasPrefix("+OK") else { throw Failure(description: "AUTH failed: \(reply)") }
+            let reply: String
+            do {
+                reply = try exchange(&reader, ["AUTH", password])
+            } catch {
+                close(fd)
+                throw error
+            }
+            guard reply.hasPrefix("+OK") else {
+                close(fd)
+                throw Failure(description: "AUTH failed: \(reply)")
+            }
         }
-        try send(fd, arguments)
+        return reader
+    }
+
+    /// Sends one command on an open connection and reads its reply.
+    static func exchange(_ reader: inout Reader, _ arguments: [String]) throws -> String {
+        try send(reader.fd, arguments)
         return try reader.readReply()
     }
 
     static func encode(_ arguments: [String]) -> [UInt8] {
+        encode(arguments.map { Array($0.utf8) })
+    }
+
+    /// RESP for a command whose arguments are any bytes (a foreign writer's garbage is not UTF-8).
+    static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
         var bytes = Array("*\(arguments.count)\r\n".utf8)
         for argument in arguments {
-            let utf8 = Array(argument.utf8)
-            bytes += Array("$\(utf8.count)\r\n".utf8)
-            bytes += utf8
+            bytes += Array("$\(argument.count)\r\n".utf8)
+            bytes += argument
             bytes += [13, 10]
         }
         return bytes
     }
 
+    /// Sends several commands at once and reads their replies, in order.
+    static func pipeline(_ reader: inout Reader, _ commands: [[[UInt8]]]) throws -> [String] {
+        try write(reader.fd, commands.flatMap { encode($0) })
+        return try commands.map { _ in try reader.readReply() }
+    }
+
     private static func send(_ fd: Int32, _ arguments: [String]) throws {
-        let bytes = encode(arguments)
+        try write(fd, encode(arguments))
+    }
+
+    private static func write(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             guard written > 0 else { throw Failure(description: "write failed: errno \(errno)") }
             offset += written
         }

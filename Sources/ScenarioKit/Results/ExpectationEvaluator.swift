@@ -31,6 +31,9 @@ public enum ExpectationEvaluator {
                 expectation: expectation.description, metric: metric.rawValue, phase: expectation.phase,
                 measured: measured, measuredValue: value, threshold: threshold, passed: passed, implicit: implicit)
         }
+        if let ratio = expectation.ratio {
+            return judgeRatio(expectation, ratio: ratio, scenario: scenario, primary: primary, outcome: outcome)
+        }
         let metrics: MetricSet?
         if let phase = expectation.phase {
             metrics = primary.metrics(ofPhase: phase)
@@ -46,7 +49,7 @@ public enum ExpectationEvaluator {
         }
         let value: Double?
         switch metric {
-        case .kvErrors:
+        case .kvErrors where expectation.phase == nil:
             value = Double(primary.cacheStatistics.kvErrors)
         case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             value = baseline.map { comparisonValue(metric, primary: primary.metrics, baseline: $0.metrics) }
@@ -65,6 +68,30 @@ public enum ExpectationEvaluator {
         return outcome(measured: metric.format(value), value: value, threshold: thresholdText(expectation, scenario), passed: passed)
     }
 
+    /// metric[a] / metric[b]: "a fallback during this outage costs no more than during a refused one".
+    static func judgeRatio(
+        _ expectation: Expectation, ratio: Expectation.PhaseRatio, scenario: Scenario, primary: VariantResult,
+        outcome: (String, Double?, String, Bool) -> ExpectationOutcome
+    ) -> ExpectationOutcome {
+        let threshold = thresholdText(expectation, scenario)
+        guard let numerator = primary.metrics(ofPhase: ratio.phase), let denominator = primary.metrics(ofPhase: ratio.to) else {
+            return outcome("phase not reached", nil, threshold, false)
+        }
+        guard let top = numerator.value(of: expectation.metric), let bottom = denominator.value(of: expectation.metric),
+              !top.isNaN, !bottom.isNaN, bottom != 0 else {
+            return outcome("no sample", nil, threshold, false)
+        }
+        let value = top / bottom
+        let passed: Bool
+        switch expectation.comparison {
+        case .atMost(let limit): passed = value <= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .atLeast(let limit): passed = value >= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .equals: passed = false
+        }
+        let shown = "\(ScenarioMetric.format(value)) (\(expectation.metric.format(top)) / \(expectation.metric.format(bottom)))"
+        return outcome(shown, value, threshold, passed)
+    }
+
     /// The before/after comparison metrics: KV run against the memory-only baseline on the same trace.
     public static func comparisonValue(_ metric: ScenarioMetric, primary: MetricSet, baseline: MetricSet) -> Double {
         func reduction(_ new: Double, _ old: Double) -> Double { old > 0 ? 1 - new / old : .nan }
@@ -80,7 +107,9 @@ public enum ExpectationEvaluator {
 
     static func thresholdText(_ expectation: Expectation, _ scenario: Scenario) -> String {
         func text(_ threshold: Expectation.Threshold) -> String {
-            let resolved = expectation.metric.format(threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds))
+            let number = threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+            // A ratio of two phases is a plain number, whatever the metric's unit.
+            let resolved = expectation.ratio == nil ? expectation.metric.format(number) : ScenarioMetric.format(number)
             if case .deadlinePlus = threshold { return "\(resolved) (\(threshold))" }
             return resolved
         }

@@ -63,8 +63,13 @@ public struct ScenarioRunner: Sendable {
         do {
             var redisSide: VariantRunner.RedisSide?
             if scenario.needsRedis {
+                // DEBUG is off by default since Redis 7; `local` allows it from loopback, where the harness is.
+                let usesDebug = scenario.timeline.contains { if case .redisDebugSleep = $0.action { true } else { false } }
                 let started = try await RedisServer.start(
-                    options: RedisServer.Options(persistence: scenario.topology.persistence), logger: options.logger)
+                    options: RedisServer.Options(
+                        persistence: scenario.topology.persistence,
+                        extraArguments: usesDebug ? ["--enable-debug-command", "local"] : []),
+                    logger: options.logger)
                 server = started
                 options.cleanup.register(started)
                 let registry = ProxyRegistry(seed: scenario.workload.seed, logger: options.logger)
@@ -73,7 +78,7 @@ public struct ScenarioRunner: Sendable {
                     name: "redis", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(started.port)"))
                 redisSide = VariantRunner.RedisSide(
                     server: started, proxies: registry, proxyName: "redis",
-                    url: "redis://127.0.0.1:\(state.listenPort)")
+                    url: "redis://127.0.0.1:\(state.listenPort)", admin: RedisAdminSession(port: started.port))
             }
             primary = await VariantRunner(
                 scenario: scenario, label: redisSide == nil ? "memory-only" : "kv", redis: redisSide, trace: trace,

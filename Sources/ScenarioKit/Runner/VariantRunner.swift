@@ -17,6 +17,8 @@ final class VariantRunner {
         let proxies: ProxyRegistry
         let proxyName: String
         let url: String
+        /// The harness's own kept connection to redis-server, for server-side faults and foreign writes.
+        let admin: RedisAdminSession
     }
 
     let scenario: Scenario
@@ -31,11 +33,18 @@ final class VariantRunner {
     let namespace: String
 
     private var kvConfigured: Bool
+    /// The password redis-server asks for now (a `redis-password` event changes it; a restart clears it).
+    var redisPassword: String?
+    /// Timeline work still running in the background (a `DEBUG SLEEP` waiting for its reply); each returns an error.
+    var backgroundActions: [Task<String?, Never>] = []
+    private var foreignWriteCount = 0
     private var live: [CacheInstance] = []
     private var retired: [CacheInstance] = []
     private var servedByInstance: [Int: Int] = [:]
     private var nextInstanceID = 0
     private var phases: [(name: String, fault: Bool, start: Double)] = []
+    /// The counters read as each phase started (same order as `phases`).
+    private var phaseCounters: [RunCounters] = []
     private var events: [AppliedEvent] = []
     private var records: [RequestRecord] = []
     private var dispatched = 0
@@ -107,6 +116,7 @@ final class VariantRunner {
     func run() async -> VariantResult {
         live = (0..<scenario.topology.instances).map { _ in makeInstance() }
         phases = [(scenario.initialPhase, false, 0)]
+        phaseCounters = [await readCounters()]
         let timeline = scenario.timeline
         var nextEvent = 0
         let concurrency = scenario.workload.concurrency
@@ -158,10 +168,18 @@ final class VariantRunner {
             }
         }
         for instance in live + retired { await instance.cache.waitForBackgroundWrites() }
+        for action in backgroundActions {
+            if let failure = await action.value {
+                events.append(AppliedEvent(
+                    atMilliseconds: elapsedMilliseconds, afterRequests: dispatched, description: "background timeline work",
+                    durationMilliseconds: 0, error: failure))
+            }
+        }
         let duration = elapsedMilliseconds / 1000
         let statistics = collectStatistics()
+        let endCounters = await readCounters()
         for instance in live + retired { await instance.cache.shutdown() }
-        return makeResult(statistics: statistics, durationSeconds: duration)
+        return makeResult(statistics: statistics, endCounters: endCounters, durationSeconds: duration)
     }
 
     /// Generous: a request may take the KV deadline twice (lookup, write-back), the slowest origin call,
@@ -217,6 +235,7 @@ final class VariantRunner {
         let startedAt = elapsedMilliseconds
         var failure: String?
         var description = event.action.description
+        let counters = event.phase == nil ? nil : await readCounters()
         if event.action.needsRedis, redis == nil {
             description += " (skipped: no KV in this variant)"
         } else {
@@ -228,7 +247,10 @@ final class VariantRunner {
                 failure = message
             }
         }
-        if let phase = event.phase { phases.append((phase, event.fault, startedAt)) }
+        if let phase = event.phase, let counters {
+            phases.append((phase, event.fault, startedAt))
+            phaseCounters.append(counters)
+        }
         events.append(AppliedEvent(
             atMilliseconds: startedAt, afterRequests: dispatched, description: description,
             durationMilliseconds: elapsedMilliseconds - startedAt, error: failure))
@@ -258,6 +280,8 @@ final class VariantRunner {
             guard let redis else { return }
             await Self.stopCleanly(redis)
             try await redis.server.restart()
+            // A new process: the configuration changed at run time (password, limits) is gone with the old one.
+            redisPassword = nil
         case .deploy:
             let count = live.count
             retired += live
@@ -284,6 +308,15 @@ final class VariantRunner {
             if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
         case .mark:
             break
+        case .foreignWrite(let write):
+            guard let redis else { return }
+            foreignWriteCount += 1
+            let writer = ForeignWriter(session: redis.admin, password: redisPassword, seed: scenario.workload.seed)
+            let written = try await writer.perform(write, occurrence: foreignWriteCount)
+            logger.info("foreign write", metadata: ["keys": "\(written)", "content": "\(write.content.name)"])
+        case .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword, .redisDebugSleep,
+             .redisMaxMemory:
+            _ = try await performServerFault(action)
         }
     }
 
@@ -319,17 +352,43 @@ final class VariantRunner {
         return summary
     }
 
-    private func makeResult(statistics: CacheStatisticsSummary, durationSeconds: Double) -> VariantResult {
+    /// Reads the counters that are not in the request records: the caches' statistics, the proxy's accepted
+    /// connections, and CPU time.
+    private func readCounters() async -> RunCounters {
+        var counters = RunCounters()
+        for instance in live + retired {
+            let statistics = instance.cache.statistics()
+            counters.protocolErrors += statistics.kvErrorsByClass["protocol", default: 0]
+            counters.malformedEntries += statistics.malformedEntries
+            counters.backgroundWritesLost += statistics.backgroundWriteFailures + statistics.backgroundWritesDropped
+            counters.kvErrors += statistics.kvErrorsByClass.filter { $0.key != "not_configured" }.values.reduce(0, +)
+        }
+        if let redis {
+            counters.acceptedConnections = (try? await redis.proxies.acceptedConnectionCount(of: redis.proxyName)) ?? 0
+            if let pid = redis.server.processIdentifier,
+               let seconds = try? await DedicatedThread.run({ RunCounters.cpuSeconds(ofProcess: pid) }) {
+                counters.redisCPU = (pid, seconds)
+            }
+        }
+        counters.runnerCPUSeconds = RunCounters.processCPUSeconds()
+        return counters
+    }
+
+    private func makeResult(statistics: CacheStatisticsSummary, endCounters: RunCounters, durationSeconds: Double) -> VariantResult {
         let analyzer = MetricAnalyzer(records: records)
         let end = elapsedMilliseconds
         var phaseResults: [PhaseResult] = []
         for (index, phase) in phases.enumerated() {
             let phaseEnd = index + 1 < phases.count ? phases[index + 1].start : end
+            var phaseMetrics = analyzer.metrics(since: phase.start) { $0.phase == index }
+            let closing = index + 1 < phaseCounters.count ? phaseCounters[index + 1] : endCounters
+            closing.difference(since: phaseCounters[index], milliseconds: phaseEnd - phase.start, into: &phaseMetrics)
             phaseResults.append(PhaseResult(
                 name: phase.name, fault: phase.fault, startMilliseconds: phase.start, endMilliseconds: phaseEnd,
-                metrics: analyzer.metrics(since: phase.start) { $0.phase == index }))
+                metrics: phaseMetrics))
         }
-        let metrics = analyzer.metrics()
+        var metrics = analyzer.metrics()
+        endCounters.difference(since: phaseCounters[0], milliseconds: end, into: &metrics)
         let calls = origin.callCounts
         var problems = records.compactMap { record -> String? in
             if let failure = record.failure { return "request #\(record.index) failed: \(failure)" }
