@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenarioKitTests",
-            dependencies: ["ScenarioKit"],
+            dependencies: ["ScenarioKit", "RedisServerSupport", "FaultProxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -53,8 +53,8 @@ public final class OriginSimulator: Sendable {
         let answer = "\(body)|sum:\(checksum)"
         guard let size = answerBytes(for: question), size > answer.utf8.count + 5 else { return answer }
         // Padding derived from the checksum: a value cut short or spliced from another answer still differs.
-        let filler = Array(checksum.utf8)
-        let padding = (0..<(size - answer.utf8.count - 5)).map { filler[$0 % filler.count] }
+        let length = size - answer.utf8.count - 5
+        let padding = String(repeating: checksum, count: length / checksum.utf8.count + 1).utf8.prefix(length)
         return answer + "|pad:" + String(decoding: padding, as: UTF8.self)
     }
 

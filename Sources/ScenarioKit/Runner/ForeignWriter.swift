@@ -74,9 +74,13 @@ struct ForeignWriter {
             envelope["v"] = 99
             return serialize(envelope)
         case .huge(let bytes):
-            guard var envelope = own, let current = serialize(envelope) else { return nil }
-            envelope["pad"] = String(repeating: "x", count: max(0, bytes - current.count - 10))
-            return serialize(envelope)
+            // The padding field is spliced in as bytes: Foundation's JSON writer takes a second per few MiB here.
+            guard let envelope = own, var current = serialize(envelope), current.last == UInt8(ascii: "}") else { return nil }
+            current.removeLast()
+            current += Array(#","pad":""#.utf8)
+            current += [UInt8](repeating: UInt8(ascii: "x"), count: max(0, bytes - current.count - 2))
+            current += Array(#""}"#.utf8)
+            return current
         }
     }
 
@@ -85,11 +89,15 @@ struct ForeignWriter {
         return Array(data)
     }
 
-    /// The JSON object in a `GET` reply (`$n\r\n…\r\n`), or nil when there is none (a nil reply, not JSON).
+    /// Entries larger than this are not parsed (they count as unreadable): a foreign client rewrites what it can read.
+    static let largestParsedEntry = 1 << 20
+
+    /// The JSON object in a `GET` reply (`$n\r\n…\r\n`), or nil when there is none (a nil reply, not JSON, too large).
     static func envelope(fromBulkReply reply: String) -> [String: Any]? {
         let bytes = Array(reply.utf8)
         guard bytes.first == UInt8(ascii: "$"), let headerEnd = bytes.firstIndex(of: 10),
               let length = Int(String(decoding: bytes[1..<(headerEnd - 1)], as: UTF8.self)), length >= 0,
+              length <= largestParsedEntry,
               headerEnd + 1 + length <= bytes.count else { return nil }
         let body = Data(bytes[(headerEnd + 1)..<(headerEnd + 1 + length)])
         return (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
