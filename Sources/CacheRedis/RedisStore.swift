@@ -47,11 +47,26 @@ public final class RedisStore: KVStore {
 
     // MARK: - KVStore
 
-    /// Reads `key` with `GET`.
-    public func get(_ key: String, deadline: ContinuousClock.Instant) async throws(KVError) -> [UInt8]? {
-        let reply = try await execute(RedisCommand([Array("GET".utf8), Array(key.utf8)], expecting: .bulkStringOrNull), deadline: deadline)
-        if case .bulkString(let bytes) = reply { return bytes }
-        return nil
+    /// Reads `key` with `GET`, or with `GETRANGE key 0 maximumBytes` when there is a limit, so that a huge
+    /// value is never transferred whole (`GETRANGE` answers an empty string for a missing key: `nil`).
+    public func get(
+        _ key: String,
+        maximumBytes: Int,
+        verify: KVReplyCheck?,
+        deadline: ContinuousClock.Instant
+    ) async throws(KVError) -> [UInt8]? {
+        let limited = maximumBytes >= 0 && maximumBytes < Int.max
+        let arguments: [[UInt8]] = limited
+            ? [Array("GETRANGE".utf8), Array(key.utf8), Array("0".utf8), Array(String(maximumBytes).utf8)]
+            : [Array("GET".utf8), Array(key.utf8)]
+        let expectation: RedisCommand.Expectation = verify.map { .verifiedBulkStringOrNull(maximumBytes: maximumBytes, verify: $0) } ?? .bulkStringOrNull
+        let reply = try await execute(RedisCommand(arguments, expecting: expectation), deadline: deadline)
+        guard case .bulkString(let bytes) = reply else { return nil }
+        if limited && bytes.isEmpty { return nil }
+        if bytes.count > maximumBytes {
+            throw KVError(.valueTooLarge, "the value is longer than \(maximumBytes) bytes")
+        }
+        return bytes
     }
 
     /// Writes `key` with `SET key value [PX milliseconds]`; a sub-millisecond TTL is rounded up to 1 ms.
@@ -71,9 +86,9 @@ public final class RedisStore: KVStore {
     }
 
     /// Deletes `keys` with `UNLINK` (or `DEL` on servers that lack it) and returns how many existed.
-    public func delete(_ keys: [String], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
+    public func delete(_ keys: [[UInt8]], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
         guard !keys.isEmpty else { return 0 }
-        let keyArguments = keys.map { Array($0.utf8) }
+        let keyArguments = keys
         if !unlinkUnsupported.load(ordering: .relaxed) {
             do {
                 let reply = try await execute(RedisCommand([Array("UNLINK".utf8)] + keyArguments, expecting: .integer), deadline: deadline)
@@ -97,9 +112,9 @@ public final class RedisStore: KVStore {
               let nextCursor = UInt64(String(decoding: cursorBytes, as: UTF8.self)),
               case .array(let keyReplies) = parts[1]
         else { throw KVError(.protocolError, "malformed SCAN reply") }
-        let keys = keyReplies.compactMap { reply -> String? in
+        let keys = keyReplies.compactMap { reply -> [UInt8]? in
             guard case .bulkString(let bytes) = reply else { return nil }
-            return String(decoding: bytes, as: UTF8.self)
+            return bytes
         }
         return KVScanPage(nextCursor: nextCursor, keys: keys)
     }

@@ -18,9 +18,12 @@ final class ScriptedKVStore: KVStore {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    func get(_ key: String, deadline: ContinuousClock.Instant) async throws(KVError) -> [UInt8]? {
+    func get(_ key: String, maximumBytes: Int, verify: KVReplyCheck?, deadline: ContinuousClock.Instant) async throws(KVError) -> [UInt8]? {
         try check()
-        return values.withLock { $0[key] }
+        guard let value = values.withLock({ $0[key] }) else { return nil }
+        if value.count > maximumBytes { throw KVError(.valueTooLarge, "longer than \(maximumBytes) bytes") }
+        if let verify, !verify(value) { throw KVError(.protocolError, "reply for another command") }
+        return value
     }
 
     func set(_ key: String, value: [UInt8], ttl: Duration?, deadline: ContinuousClock.Instant) async throws(KVError) {
@@ -28,9 +31,11 @@ final class ScriptedKVStore: KVStore {
         values.withLock { $0[key] = value }
     }
 
-    func delete(_ keys: [String], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
+    func delete(_ keys: [[UInt8]], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
         try check()
-        return values.withLock { values in keys.reduce(0) { $0 + (values.removeValue(forKey: $1) == nil ? 0 : 1) } }
+        // The double holds valid UTF-8 keys only (the cache writes no others).
+        let names = keys.compactMap { String(validating: $0, as: UTF8.self) }
+        return values.withLock { values in names.reduce(0) { $0 + (values.removeValue(forKey: $1) == nil ? 0 : 1) } }
     }
 
     func scan(cursor: UInt64, match pattern: String, count: Int, deadline: ContinuousClock.Instant) async throws(KVError) -> KVScanPage {

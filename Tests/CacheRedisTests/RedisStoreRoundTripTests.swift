@@ -97,7 +97,7 @@ struct RedisStoreRoundTripTests {
             var steps = 0
             repeat {
                 let page = try await store.scan(cursor: cursor, match: "scan:a:*", count: 50, deadline: Support.deadline())
-                found.formUnion(page.keys)
+                found.formUnion(page.keys.map { String(decoding: $0, as: UTF8.self) })
                 cursor = page.nextCursor
                 steps += 1
             } while cursor != 0 && steps < 10_000

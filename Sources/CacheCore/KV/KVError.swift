@@ -29,6 +29,9 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let decode = Code("decode")
         /// The request was refused before it was sent: a key or value the backend cannot take.
         public static let invalidRequest = Code("invalid_request")
+        /// The stored value is longer than the reader's limit (``CacheConfiguration``'s maximum entry size);
+        /// it was not loaded. Not a failure of the KV tier: the cache treats it as a logged miss.
+        public static let valueTooLarge = Code("value_too_large")
         /// The store was shut down.
         public static let shutDown = Code("shut_down")
         /// The store refused to try, for example while a circuit breaker is open.

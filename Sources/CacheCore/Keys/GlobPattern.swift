@@ -29,6 +29,11 @@ public struct GlobPattern: Sendable, Hashable {
         return Self.match(bytes[...], Array(utf8)[...])
     }
 
+    /// Whether the raw bytes `string` match the pattern (for keys that need not be valid UTF-8).
+    public func matches(bytes string: [UInt8]) -> Bool {
+        Self.match(bytes[...], string[...])
+    }
+
     /// `literal` with every glob metacharacter escaped, so that it matches only itself.
     public static func escape(_ literal: String) -> String {
         var escaped = ""

@@ -29,10 +29,10 @@ extension TieredCache {
                 let page = try await store.scan(
                     cursor: cursor, match: kvPattern, count: configuration.invalidationBatchSize,
                     deadline: started + configuration.kvDeadline)
-                // Defence in depth: delete only what is inside our namespace and matches the pattern as
-                // decoded, whatever the server's SCAN returned.
+                // Defence in depth: delete only what is inside our namespace and matches the pattern,
+                // byte for byte, whatever the server's SCAN returned.
                 let doomed = page.keys.filter { key in
-                    key.utf8.starts(with: prefix.utf8) && glob.matches(String(decoding: key.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))
+                    key.starts(with: prefix.utf8) && glob.matches(bytes: Array(key.dropFirst(prefix.utf8.count)))
                 }
                 if !doomed.isEmpty {
                     operation = .delete

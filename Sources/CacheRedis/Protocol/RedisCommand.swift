@@ -1,3 +1,5 @@
+import CacheCore
+
 /// A command ready for `redisAppendCommandArgv`: every argument packed into one buffer (so the I/O thread
 /// needs one pointer per argument and no per-argument allocation), with the reply shape it expects.
 struct RedisCommand: Sendable {
@@ -5,6 +7,10 @@ struct RedisCommand: Sendable {
     enum Expectation: Sendable {
         /// GET: a bulk string or null.
         case bulkStringOrNull
+        /// GET / GETRANGE of a value the caller can prove is its own: a bulk string that passes `verify`
+        /// (checked on the I/O thread, so a failure closes the connection before any later reply is read),
+        /// or null. A value longer than `maximumBytes` is not checked (the caller refuses it as too large).
+        case verifiedBulkStringOrNull(maximumBytes: Int, verify: KVReplyCheck)
         /// SET, AUTH, SELECT: the status `OK`.
         case ok
         /// UNLINK / DEL: an integer.
@@ -49,6 +55,10 @@ extension RedisCommand.Expectation {
     func mismatch(_ reply: RedisReply) -> String? {
         switch (self, reply) {
         case (.bulkStringOrNull, .bulkString), (.bulkStringOrNull, .null): return nil
+        case (.verifiedBulkStringOrNull, .null): return nil
+        case (.verifiedBulkStringOrNull(let maximumBytes, let verify), .bulkString(let bytes)):
+            if bytes.isEmpty || bytes.count > maximumBytes || verify(bytes) { return nil }
+            return "a reply that does not belong to its command (the value names another key)"
         case (.ok, .status("OK")): return nil
         case (.integer, .integer): return nil
         case (.pong, .status("PONG")): return nil
@@ -62,7 +72,20 @@ extension RedisCommand.Expectation {
             }
             return nil
         default:
-            return "unexpected reply \(reply.shortDescription) for a command expecting \(self)"
+            return "unexpected reply \(reply.shortDescription) for a command expecting \(name)"
+        }
+    }
+}
+
+extension RedisCommand.Expectation {
+    /// A short name for error messages.
+    var name: String {
+        switch self {
+        case .bulkStringOrNull, .verifiedBulkStringOrNull: return "a bulk string or null"
+        case .ok: return "OK"
+        case .integer: return "an integer"
+        case .scanPage: return "a SCAN page"
+        case .pong: return "PONG"
         }
     }
 }
