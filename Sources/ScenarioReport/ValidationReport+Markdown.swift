@@ -176,7 +176,23 @@ extension ValidationReport {
             out += "| \(Self.ms(metrics.latency.p95)) | \(Self.ms(metrics.latency.max)) | \(Self.ms(metrics.maxCacheOverheadMilliseconds)) | \(Self.ms(metrics.timeToFirstKVHitMilliseconds)) |\n"
         }
         out += "\nRequests are counted in the phase in which they were sent; one sent just before a fault may be served under it.\n\n"
-        return out + resourceTable(variant)
+        return out + resourceTable(variant) + instanceTable(variant)
+    }
+
+    /// Per instance slot (a deploy keeps the slot, a cold start adds one): what each one served, and through which
+    /// proxy, so a fault aimed at one instance shows on that one only.
+    func instanceTable(_ variant: VariantResult) -> String {
+        guard variant.instances.count > 1 else { return "" }
+        var out = "| Instance | Proxy | Requests | Hit rate | KV hits | Memory hits | Fallbacks | Fault-phase fallbacks | p95 ms | Max in cache ms |\n"
+        out += "|---|---|---|---|---|---|---|---|---|---|\n"
+        for instance in variant.instances {
+            let metrics = instance.metrics
+            let faultFallbacks = instance.phases.filter(\.fault).map(\.metrics.fallbacks).reduce(0, +)
+            out += "| \(instance.slot) | \(Self.cell(instance.proxy)) | \(metrics.requests) | \(Self.percent(metrics.hitRate)) "
+            out += "| \(metrics.kvHits) | \(metrics.memoryHits) | \(metrics.fallbacks) | \(faultFallbacks) "
+            out += "| \(Self.ms(metrics.latency.p95)) | \(Self.ms(metrics.maxCacheOverheadMilliseconds)) |\n"
+        }
+        return out + "\n"
     }
 
     /// The measures that come from counters rather than request records, per phase: what the caches rejected, what

@@ -52,13 +52,16 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     public var metric: ScenarioMetric
     /// When set, the measured value is metric[ratio.phase] / metric[ratio.to] (and `phase` is nil).
     public var ratio: PhaseRatio?
+    /// When set, only the requests served by this instance slot are measured.
+    public var instance: Int?
     /// The phase the measurement is restricted to, or `nil` for the whole run.
     public var phase: String?
     /// How the measurement is judged.
     public var comparison: Comparison
 
     /// Creates an expectation.
-    public init(metric: ScenarioMetric, phase: String? = nil, ratio: PhaseRatio? = nil, comparison: Comparison) {
+    public init(metric: ScenarioMetric, phase: String? = nil, ratio: PhaseRatio? = nil, instance: Int? = nil, comparison: Comparison) {
+        self.instance = instance
         self.metric = metric
         self.phase = phase
         self.ratio = ratio
@@ -69,6 +72,7 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var subject = phase.map { "\(metric.rawValue) [\($0)]" } ?? metric.rawValue
         if let ratio { subject = "\(metric.rawValue) [\(ratio.phase)] / [\(ratio.to)]" }
+        if let instance { subject += " on instance \(instance)" }
         switch comparison {
         case .atMost(let threshold): return "\(subject) ≤ \(threshold)"
         case .atLeast(let threshold): return "\(subject) ≥ \(threshold)"

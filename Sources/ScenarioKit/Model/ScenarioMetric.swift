@@ -98,6 +98,18 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// Whether the metric can be measured on one instance's requests (`instance: N`): those computed from the
+    /// request records, not the counters read from the caches, the proxies and the kernel.
+    public var isPerInstance: Bool {
+        switch self {
+        case .kvErrors, .protocolErrors, .malformedEntries, .backgroundWritesLost, .proxyConnectionsAccepted,
+             .connectsPerSecond, .runnerCPUSeconds, .redisCPUSeconds, .timeToLastInstanceKVHitMs:
+            return false
+        default:
+            return isPhaseScopable
+        }
+    }
+
     /// Whether the metric is text (compared with `equals`) rather than a number.
     public var isText: Bool { self == .mode }
 

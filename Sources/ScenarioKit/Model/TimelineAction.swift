@@ -86,6 +86,14 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         "redis-maxmemory", "foreign-write",
     ]
 
+    /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
+    public var isProxyAction: Bool {
+        switch self {
+        case .addToxic, .removeToxic, .disableProxy, .enableProxy: return true
+        default: return false
+        }
+    }
+
     /// Whether the action needs a redis-server and proxy (a scenario without Redis cannot use it).
     public var needsRedis: Bool {
         switch self {

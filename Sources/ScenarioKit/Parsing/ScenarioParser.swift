@@ -92,7 +92,8 @@ public enum ScenarioParser {
             routing: try reader.choice("routing", default: .random),
             memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000),
             reconnectBackoffMaximumMilliseconds: reader.has("reconnectBackoffMaxMs")
-                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil)
+                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
+            proxies: try reader.choice("proxies", default: .shared))
         try reader.finish()
         return topology
     }
@@ -238,10 +239,31 @@ public enum ScenarioParser {
             }
             let phase = try reader.string("phase")
             let fault = try reader.bool("fault", default: false)
+            let target = try parseTarget(&reader, action: action)
             try reader.finish()
-            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault))
+            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault, target: target))
         }
         return events
+    }
+
+    /// `target`: `all`, `{instance: N}` or `{share: S}`; only proxy actions take one.
+    static func parseTarget(_ reader: inout MappingReader, action: TimelineAction) throws(ScenarioFileError) -> TimelineEvent.Target {
+        guard let node = reader.node("target") else { return .all }
+        guard action.isProxyAction else {
+            throw reader.error("target", expected: "no target ('\(action.name)' acts on redis-server or every instance; only add-toxic, remove-toxic, disable-proxy and enable-proxy take one)", found: node)
+        }
+        if case .scalar(let scalar) = node, scalar.string == "all" { return .all }
+        let expected = "'all', {instance: N} or {share: 0…1}"
+        guard case .mapping = node else { throw reader.error("target", expected: expected, found: node) }
+        var targetReader = try MappingReader(node, file: reader.file, path: reader.fieldPath("target"))
+        let target: TimelineEvent.Target
+        switch (targetReader.has("instance"), targetReader.has("share")) {
+        case (true, false): target = .instance(try targetReader.int("instance", in: 0...1023))
+        case (false, true): target = .share(try targetReader.double("share", in: 0...1, excludingLowerBound: true))
+        default: throw reader.error("target", expected: expected, found: node)
+        }
+        try targetReader.finish()
+        return target
     }
 
     /// The fields of a `foreign-write` event: `content`, its own fields, and `keys`.
@@ -339,6 +361,7 @@ public enum ScenarioParser {
             if phase != nil, !metric.isPhaseScopable {
                 throw reader.error("phase", expected: "no phase (\(metric.rawValue) is measured over the whole run)", found: reader.node("phase"))
             }
+            let instance = reader.has("instance") ? try reader.int("instance", in: 0...1023) : nil
             var ratio: Expectation.PhaseRatio?
             if let ratioNode = reader.node("ratio") {
                 guard phase == nil else {
@@ -359,7 +382,7 @@ public enum ScenarioParser {
                 }
             }
             try reader.finish()
-            expectations.append(Expectation(metric: metric, phase: phase, ratio: ratio, comparison: comparison))
+            expectations.append(Expectation(metric: metric, phase: phase, ratio: ratio, instance: instance, comparison: comparison))
         }
         return expectations
     }
@@ -419,7 +442,21 @@ public enum ScenarioParser {
                 }
             }
         }
+        for (index, event) in scenario.timeline.enumerated() where event.target != .all {
+            guard scenario.topology.proxies == .perInstance else {
+                throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].target",
+                                        expected: "'all', or 'topology.proxies: per-instance' so that instances have proxies of their own",
+                                        found: "'\(event.target)'")
+            }
+        }
         for (index, expectation) in scenario.expectations.enumerated() {
+            if let instance = expectation.instance {
+                guard expectation.metric.isPerInstance else {
+                    throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].instance",
+                                            expected: "no instance (\(expectation.metric.rawValue) is not measured per instance)",
+                                            found: "\(instance)")
+                }
+            }
             if let phase = expectation.phase, !phases.contains(phase) {
                 throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].phase",
                                         expected: "one of the timeline's phases: \(phases.sorted().joined(separator: ", "))", found: "'\(phase)'")

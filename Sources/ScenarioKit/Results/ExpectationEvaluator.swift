@@ -36,12 +36,13 @@ public enum ExpectationEvaluator {
         }
         let metrics: MetricSet?
         if let phase = expectation.phase {
-            metrics = primary.metrics(ofPhase: phase)
+            metrics = primary.metrics(ofPhase: phase, instance: expectation.instance)
         } else {
-            metrics = primary.metrics
+            metrics = primary.metrics(ofInstance: expectation.instance)
         }
         guard let metrics else {
-            return outcome(measured: "phase not reached", value: nil, threshold: thresholdText(expectation, scenario), passed: false)
+            let missing = expectation.instance.map { "instance \($0) or its phase not reached" } ?? "phase not reached"
+            return outcome(measured: missing, value: nil, threshold: thresholdText(expectation, scenario), passed: false)
         }
         if case .equals(let expected) = expectation.comparison {
             let measured = metric == .mode ? metrics.mode : "n/a"
@@ -74,7 +75,8 @@ public enum ExpectationEvaluator {
         outcome: (String, Double?, String, Bool) -> ExpectationOutcome
     ) -> ExpectationOutcome {
         let threshold = thresholdText(expectation, scenario)
-        guard let numerator = primary.metrics(ofPhase: ratio.phase), let denominator = primary.metrics(ofPhase: ratio.to) else {
+        guard let numerator = primary.metrics(ofPhase: ratio.phase, instance: expectation.instance),
+              let denominator = primary.metrics(ofPhase: ratio.to, instance: expectation.instance) else {
             return outcome("phase not reached", nil, threshold, false)
         }
         guard let top = numerator.value(of: expectation.metric), let bottom = denominator.value(of: expectation.metric),

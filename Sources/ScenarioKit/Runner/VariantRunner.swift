@@ -15,10 +15,16 @@ final class VariantRunner {
     struct RedisSide {
         let server: RedisServer
         let proxies: ProxyRegistry
-        let proxyName: String
-        let url: String
         /// The harness's own kept connection to redis-server, for server-side faults and foreign writes.
         let admin: RedisAdminSession
+        /// The one proxy every instance goes through, or `nil` when each instance slot has its own (made on demand).
+        let sharedProxy: ProxyEndpoint?
+    }
+
+    /// A fault proxy in front of redis-server, and the URL the instances behind it are given.
+    struct ProxyEndpoint {
+        let name: String
+        let url: String
     }
 
     let scenario: Scenario
@@ -42,6 +48,9 @@ final class VariantRunner {
     private var retired: [CacheInstance] = []
     private var servedByInstance: [Int: Int] = [:]
     private var nextInstanceID = 0
+    private var nextSlot = 0
+    private var slotOfInstance: [Int: Int] = [:]
+    private var proxyBySlot: [Int: ProxyEndpoint] = [:]
     private var phases: [(name: String, fault: Bool, start: Double)] = []
     /// The counters read as each phase started (same order as `phases`).
     private var phaseCounters: [RunCounters] = []
@@ -98,24 +107,78 @@ final class VariantRunner {
         return configuration
     }
 
-    /// The environment a new instance sees: `REDIS_URL` pointing at the fault proxy, or nothing at all.
-    private var environment: [String: String] {
-        guard kvConfigured, let redis else { return [:] }
-        return ["REDIS_URL": redis.url]
+    /// The proxy of an instance slot: the shared one, or the slot's own, created the first time it is needed.
+    private func endpoint(forSlot slot: Int) async throws -> ProxyEndpoint? {
+        guard let redis else { return nil }
+        if let shared = redis.sharedProxy { return shared }
+        if let known = proxyBySlot[slot] { return known }
+        let state = try await redis.proxies.createProxy(ProxyConfiguration(
+            name: "instance-\(slot)", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(redis.server.port)"))
+        let endpoint = ProxyEndpoint(name: state.name, url: "redis://127.0.0.1:\(state.listenPort)")
+        proxyBySlot[slot] = endpoint
+        return endpoint
     }
 
-    private func makeInstance() -> CacheInstance {
+    /// Every proxy made so far.
+    private var allProxyNames: [String] {
+        if let shared = redis?.sharedProxy { return [shared.name] }
+        return proxyBySlot.keys.sorted().compactMap { proxyBySlot[$0]?.name }
+    }
+
+    /// A new instance in `slot` (a new slot when nil): its environment names the slot's proxy, or nothing at all
+    /// when the KV configuration is removed.
+    private func makeInstance(slot: Int? = nil) async throws -> CacheInstance {
+        let slot = slot ?? nextSlot
+        nextSlot = max(nextSlot, slot + 1)
+        var environment: [String: String] = [:]
+        if kvConfigured, let endpoint = try await endpoint(forSlot: slot) {
+            environment["REDIS_URL"] = endpoint.url
+        }
         let cache = TieredCache.fromEnvironment(
             environment, configuration: cacheConfiguration, redisConfiguration: redisConfiguration, logger: cacheLogger)
         defer { nextInstanceID += 1 }
-        return CacheInstance(id: nextInstanceID, cache: cache)
+        slotOfInstance[nextInstanceID] = slot
+        return CacheInstance(id: nextInstanceID, slot: slot, cache: cache)
+    }
+
+    /// The proxies an event's target reaches.
+    private func proxyNames(for target: TimelineEvent.Target) async throws -> [String] {
+        guard let redis else { return [] }
+        if let shared = redis.sharedProxy { return [shared.name] }
+        let slots = Set(live.map(\.slot)).sorted()
+        let chosen: [Int]
+        switch target {
+        case .all:
+            chosen = slots
+        case .instance(let slot):
+            guard slot < nextSlot else {
+                throw ScenarioRunError("no instance \(slot): slots 0…\(nextSlot - 1) exist at this point")
+            }
+            chosen = [slot]
+        case .share(let share):
+            chosen = Array(slots.prefix(max(1, Int((share * Double(slots.count)).rounded(.up)))))
+        }
+        var names: [String] = []
+        for slot in chosen {
+            if let endpoint = try await endpoint(forSlot: slot) { names.append(endpoint.name) }
+        }
+        return names
     }
 
     // MARK: - Running
 
     func run() async -> VariantResult {
-        live = (0..<scenario.topology.instances).map { _ in makeInstance() }
         phases = [(scenario.initialPhase, false, 0)]
+        do {
+            for _ in 0..<scenario.topology.instances { live.append(try await makeInstance()) }
+        } catch {
+            events.append(AppliedEvent(
+                atMilliseconds: 0, afterRequests: 0, description: "start the instances", durationMilliseconds: 0,
+                error: "\(error)"))
+        }
+        guard !live.isEmpty else {
+            return makeResult(statistics: CacheStatisticsSummary(), endCounters: RunCounters(), durationSeconds: 0)
+        }
         phaseCounters = [await readCounters()]
         let timeline = scenario.timeline
         var nextEvent = 0
@@ -234,13 +297,13 @@ final class VariantRunner {
     ) async {
         let startedAt = elapsedMilliseconds
         var failure: String?
-        var description = event.action.description
+        var description = event.action.description + (event.target == .all ? "" : " on \(event.target)")
         let counters = event.phase == nil ? nil : await readCounters()
         if event.action.needsRedis, redis == nil {
             description += " (skipped: no KV in this variant)"
         } else {
             do {
-                try await perform(event.action, group: &group, inFlight: &inFlight)
+                try await perform(event.action, target: event.target, group: &group, inFlight: &inFlight)
             } catch {
                 let message = "\(error)"
                 logger.error("timeline event failed", metadata: ["event": "\(event.action)", "error": "\(message)"])
@@ -257,21 +320,27 @@ final class VariantRunner {
     }
 
     private func perform(
-        _ action: TimelineAction, group: inout TaskGroup<RequestRecord>, inFlight: inout Int
+        _ action: TimelineAction, target: TimelineEvent.Target, group: inout TaskGroup<RequestRecord>, inFlight: inout Int
     ) async throws {
         switch action {
         case .addToxic(let specification):
             guard let redis else { return }
-            _ = try await redis.proxies.addToxic(specification, to: redis.proxyName)
+            for proxy in try await proxyNames(for: target) { _ = try await redis.proxies.addToxic(specification, to: proxy) }
         case .removeToxic(let name):
             guard let redis else { return }
-            try await redis.proxies.removeToxic(named: name, from: redis.proxyName)
+            // Removed wherever it is among the targeted proxies (a cold-started instance's proxy never had it).
+            var removed = 0
+            for proxy in try await proxyNames(for: target) where (try? await redis.proxies.toxic(named: name, of: proxy)) != nil {
+                try await redis.proxies.removeToxic(named: name, from: proxy)
+                removed += 1
+            }
+            guard removed > 0 else { throw ScenarioRunError("no targeted proxy has a toxic named '\(name)'") }
         case .disableProxy:
             guard let redis else { return }
-            _ = try await redis.proxies.setEnabled(false, proxy: redis.proxyName)
+            for proxy in try await proxyNames(for: target) { _ = try await redis.proxies.setEnabled(false, proxy: proxy) }
         case .enableProxy:
             guard let redis else { return }
-            _ = try await redis.proxies.setEnabled(true, proxy: redis.proxyName)
+            for proxy in try await proxyNames(for: target) { _ = try await redis.proxies.setEnabled(true, proxy: proxy) }
         case .redisStop:
             if let redis { await Self.stopCleanly(redis) }
         case .redisKill:
@@ -283,19 +352,21 @@ final class VariantRunner {
             // A new process: the configuration changed at run time (password, limits) is gone with the old one.
             redisPassword = nil
         case .deploy:
-            let count = live.count
+            let slots = live.map(\.slot)
             retired += live
-            live = (0..<count).map { _ in makeInstance() }
+            live = []
+            for slot in slots { live.append(try await makeInstance(slot: slot)) }
         case .coldStart(let count):
-            live += (0..<count).map { _ in makeInstance() }
+            for _ in 0..<count { live.append(try await makeInstance()) }
         case .removeKVConfiguration:
             kvConfigured = false
             for instance in live { await instance.cache.replaceKVStore(nil) }
         case .restoreKVConfiguration:
-            guard let redis else { return }
+            guard redis != nil else { return }
             kvConfigured = true
-            let endpoint = try RedisEndpoint(url: redis.url)
             for instance in live {
+                guard let proxy = try await self.endpoint(forSlot: instance.slot) else { continue }
+                let endpoint = try RedisEndpoint(url: proxy.url)
                 await instance.cache.replaceKVStore(RedisStore(endpoint: endpoint, configuration: redisConfiguration, logger: cacheLogger))
             }
         case .settle:
@@ -364,7 +435,9 @@ final class VariantRunner {
             counters.kvErrors += statistics.kvErrorsByClass.filter { $0.key != "not_configured" }.values.reduce(0, +)
         }
         if let redis {
-            counters.acceptedConnections = (try? await redis.proxies.acceptedConnectionCount(of: redis.proxyName)) ?? 0
+            for proxy in allProxyNames {
+                counters.acceptedConnections += (try? await redis.proxies.acceptedConnectionCount(of: proxy)) ?? 0
+            }
             if let pid = redis.server.processIdentifier,
                let seconds = try? await DedicatedThread.run({ RunCounters.cpuSeconds(ofProcess: pid) }) {
                 counters.redisCPU = (pid, seconds)
@@ -387,6 +460,19 @@ final class VariantRunner {
                 name: phase.name, fault: phase.fault, startMilliseconds: phase.start, endMilliseconds: phaseEnd,
                 metrics: phaseMetrics))
         }
+        var instanceResults: [InstanceResult] = []
+        for slot in 0..<nextSlot {
+            func inSlot(_ record: RequestRecord) -> Bool { slotOfInstance[record.instance] == slot }
+            let slotPhases = phases.enumerated().map { index, phase in
+                PhaseResult(
+                    name: phase.name, fault: phase.fault, startMilliseconds: phase.start,
+                    endMilliseconds: index + 1 < phases.count ? phases[index + 1].start : end,
+                    metrics: analyzer.metrics(since: phase.start) { $0.phase == index && inSlot($0) })
+            }
+            instanceResults.append(InstanceResult(
+                slot: slot, proxy: proxyBySlot[slot]?.name ?? redis?.sharedProxy?.name ?? "none",
+                metrics: analyzer.metrics(where: inSlot), phases: slotPhases))
+        }
         var metrics = analyzer.metrics()
         endCounters.difference(since: phaseCounters[0], milliseconds: end, into: &metrics)
         let calls = origin.callCounts
@@ -404,6 +490,6 @@ final class VariantRunner {
             requestSlices: analyzer.requestSlices(),
             cacheStatistics: statistics, originKBCalls: calls.kb, originLLMCalls: calls.llm,
             instancesCreated: nextInstanceID, events: events, problemSamples: Array(problems.prefix(8)),
-            durationSeconds: durationSeconds)
+            durationSeconds: durationSeconds, instances: instanceResults)
     }
 }
