@@ -135,4 +135,41 @@ struct NewActionParsingTests {
         let stray = try refusal(Self.minimal + timeline + "expectations:\n  - {metric: fallbacks, ratio: {phase: a, to: start, by: 2}, max: 1}\n")
         #expect(stray.field == "expectations[0].ratio.by")
     }
+
+    @Test func targetsAndPerInstanceExpectationsParse() throws {
+        let scenario = try ScenarioParser.parse("""
+            topology: {instances: 4, backend: redis, proxies: per-instance}
+            workload: {questions: 10, requests: 100}
+            timeline:
+              - {afterRequests: 10, action: add-toxic, target: {instance: 2}, toxic: {type: latency, attributes: {latency: 5}}, phase: one}
+              - {afterRequests: 20, action: disable-proxy, target: {share: 0.5}, phase: half}
+              - {afterRequests: 30, action: enable-proxy, target: all}
+            expectations:
+              - {metric: fallbacks, phase: one, instance: 2, min: 1}
+              - {metric: hitRate, instance: 0, min: 0.5}
+            """, file: "t.yaml")
+        #expect(scenario.topology.proxies == .perInstance)
+        #expect(scenario.timeline.map(\.target) == [.instance(2), .share(0.5), .all])
+        #expect(scenario.expectations.map(\.instance) == [2, 0])
+        #expect(scenario.expectations[0].description == "fallbacks [one] on instance 2 ≥ 1")
+    }
+
+    @Test func badTargetsAreRefused() throws {
+        let shared = try refusal(Self.minimal + "\ntimeline:\n  - {afterRequests: 1, action: disable-proxy, target: {instance: 0}}\n")
+        #expect(shared.field == "timeline[0].target")
+        #expect(shared.expected.contains("per-instance"))
+        let perInstance = "topology: {instances: 2, backend: redis, proxies: per-instance}\nworkload: {questions: 10, requests: 100}\n"
+        let notProxy = try refusal(perInstance + "timeline:\n  - {afterRequests: 1, action: redis-freeze, target: {instance: 0}}\n")
+        #expect(notProxy.field == "timeline[0].target")
+        let share = try refusal(perInstance + "timeline:\n  - {afterRequests: 1, action: disable-proxy, target: {share: 0}}\n")
+        #expect(share.field == "timeline[0].target.share")
+        let both = try refusal(perInstance + "timeline:\n  - {afterRequests: 1, action: disable-proxy, target: {share: 0.5, instance: 1}}\n")
+        #expect(both.field == "timeline[0].target")
+        let word = try refusal(perInstance + "timeline:\n  - {afterRequests: 1, action: disable-proxy, target: some}\n")
+        #expect(word.field == "timeline[0].target")
+        let layout = try refusal("topology: {backend: redis, proxies: many}\nworkload: {questions: 10, requests: 100}\n")
+        #expect(layout.field == "topology.proxies")
+        let counter = try refusal(perInstance + "expectations:\n  - {metric: protocolErrors, instance: 0, max: 0}\n")
+        #expect(counter.field == "expectations[0].instance")
+    }
 }
