@@ -124,7 +124,14 @@ struct ValidationReportTests {
         #expect(markdown.contains("| blackhole | 120.0 | 6 | 3 | 4 | 5 | 40 | 20.0 | 0.250 | 0.000 |"))
         #expect(markdown.contains("| 0 | instance-0 | 10 |"))
         #expect(markdown.contains("| 7 | 7 |"))
-        let json = try JSONSerialization.jsonObject(with: try ValidationReport(suite: suite).json())
-        #expect(json is [String: Any])
+        let json = try #require(try JSONSerialization.jsonObject(with: try ValidationReport(suite: suite).json()) as? [String: Any])
+        let scenario = try #require((json["scenarios"] as? [[String: Any]])?.first)
+        let phase = try #require((scenario["phases"] as? [[String: Any]])?.last)
+        #expect(phase["protocolErrors"] as? Double == 3)
+        #expect(phase["connectsPerSecond"] as? Double == 20)
+        #expect(phase["timeToLastInstanceKVHitMs"] as? Double == 120)
+        let instances = try #require(scenario["instances"] as? [[String: Any]])
+        #expect(instances.map { $0["proxy"] as? String } == ["instance-0", "instance-1"])
+        #expect(instances[0]["fallbacks"] as? Int == 7)
     }
 }
