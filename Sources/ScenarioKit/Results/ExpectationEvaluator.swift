@@ -60,13 +60,17 @@ public enum ExpectationEvaluator {
         guard let value, !value.isNaN else {
             return outcome(measured: "no sample", value: nil, threshold: thresholdText(expectation, scenario), passed: false)
         }
-        let passed: Bool
-        switch expectation.comparison {
-        case .atMost(let threshold): passed = value <= threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
-        case .atLeast(let threshold): passed = value >= threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
-        case .equals: passed = false
-        }
+        let passed = holds(value, expectation.comparison, scenario)
         return outcome(measured: metric.format(value), value: value, threshold: thresholdText(expectation, scenario), passed: passed)
+    }
+
+    /// Whether a measured number meets a numeric comparison (`equals` is for text and never holds here).
+    static func holds(_ value: Double, _ comparison: Expectation.Comparison, _ scenario: Scenario) -> Bool {
+        switch comparison {
+        case .atMost(let limit): return value <= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .atLeast(let limit): return value >= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .equals: return false
+        }
     }
 
     /// metric[a] / metric[b]: "a fallback during this outage costs no more than during a refused one".
@@ -84,12 +88,7 @@ public enum ExpectationEvaluator {
             return outcome("no sample", nil, threshold, false)
         }
         let value = top / bottom
-        let passed: Bool
-        switch expectation.comparison {
-        case .atMost(let limit): passed = value <= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
-        case .atLeast(let limit): passed = value >= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
-        case .equals: passed = false
-        }
+        let passed = holds(value, expectation.comparison, scenario)
         let shown = "\(ScenarioMetric.format(value)) (\(expectation.metric.format(top)) / \(expectation.metric.format(bottom)))"
         return outcome(shown, value, threshold, passed)
     }
