@@ -136,7 +136,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "CacheCoreTests",
-            dependencies: ["CacheCore"],
+            dependencies: ["CacheCore", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,56 @@
+import Synchronization
+
+/// The keys this instance has seen holding an entry of a newer envelope version than it writes, so that
+/// it never overwrites them (issue 7, defect 5): during a rolling deploy that changes the format, the old
+/// instances leave the new instances' entries alone.
+///
+/// A key is remembered when a read finds a newer entry, and forgotten when a read finds the key empty or
+/// readable again, or after `retention`. The set is bounded; when it is full the oldest key is forgotten
+/// (that key loses its protection, nothing else). What it cannot see: a newer entry written between this
+/// instance's read and its write, or a blind ``TieredCache/set(_:_:ttl:)`` of a key this instance has not
+/// read recently, still overwrites.
+final class NewerEntryKeys: Sendable {
+    private struct State {
+        var until: [String: ContinuousClock.Instant] = [:]
+        var order: [String] = []
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+    private let retention: Duration
+
+    init(capacity: Int = 4096, retention: Duration) {
+        self.capacity = max(1, capacity)
+        self.retention = retention
+    }
+
+    /// Remembers that `key` holds a newer entry.
+    func remember(_ key: String, now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            if state.until.updateValue(now + retention, forKey: key) == nil { state.order.append(key) }
+            while state.until.count > capacity, !state.order.isEmpty {
+                state.until[state.order.removeFirst()] = nil
+            }
+            // Forgotten keys leave stale names in `order`; compact once they dominate.
+            if state.order.count > 2 * capacity { state.order.removeAll { state.until[$0] == nil } }
+        }
+    }
+
+    /// Forgets `key` (it was found empty or readable).
+    func forget(_ key: String) {
+        state.withLock { state in
+            guard !state.until.isEmpty else { return }
+            state.until[key] = nil
+        }
+    }
+
+    /// Whether `key` is known to hold a newer entry.
+    func contains(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLock { state in
+            guard !state.until.isEmpty, let until = state.until[key] else { return false }
+            if until > now { return true }
+            state.until[key] = nil
+            return false
+        }
+    }
+}
