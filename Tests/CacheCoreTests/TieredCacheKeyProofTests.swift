@@ -48,8 +48,11 @@ struct TieredCacheKeyProofTests {
         (#"{"v":1,"value":"v"}"#, .absent),
         (#"{"\u006bey":"p"}"#, .other),
         (#"{"key":"\u0071"}"#, .matches),
-        (#"{"key":"q","key":"p"}"#, .other),
-        (#"{"key":"q"#, .unreadable),
+        (#"{"key":"p","key":"q"}"#, .other),
+        // The probe stops at the first matching key (the decoder still checks the whole envelope).
+        (#"{"key":"q","key":"p"}"#, .matches),
+        (#"{"key":"q","#, .matches),
+        (#"{"value":"x""#, .unreadable),
         ("not json", .unreadable),
         (#"{"key":17}"#, .absent),
         ("", .unreadable),

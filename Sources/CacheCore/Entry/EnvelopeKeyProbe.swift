@@ -2,10 +2,12 @@
 /// on the I/O thread, before accepting a reply, to prove the reply is not another command's
 /// (see ``KVStore/get(_:maximumBytes:verify:deadline:)``).
 ///
-/// It walks the top-level JSON object once, skipping every value except the `key` member's (string contents
-/// are skipped as strings, so a value that *contains* `"key":"…"` cannot fool it), and compares that member
-/// with the expected key as ``CacheEntryCodec`` does: as Swift strings, so canonically equivalent forms match.
-/// It allocates only when a key has escapes or non-ASCII bytes that differ.
+/// It walks the top-level JSON object, skipping every value except the `key` member's (string contents are
+/// skipped as strings, so a value that *contains* `"key":"…"` cannot fool it), and compares that member with
+/// the expected key as ``CacheEntryCodec`` does: as Swift strings, so canonically equivalent forms match.
+/// It stops at the first `key` member that matches (the envelope this library writes has its keys sorted,
+/// so the long `value` is never walked); the decoder still checks the whole envelope afterwards. It
+/// allocates only when a key has escapes, or non-ASCII bytes that differ.
 public enum EnvelopeKeyProbe {
     /// What the probe found.
     public enum Result: Sendable, Hashable {
@@ -36,9 +38,8 @@ public enum EnvelopeKeyProbe {
         mutating func run(expectedKey: String) -> Result {
             skipWhitespace()
             guard consume(UInt8(ascii: "{")) else { return .unreadable }
-            var found = Result.absent
             skipWhitespace()
-            if consume(UInt8(ascii: "}")) { return found }
+            if consume(UInt8(ascii: "}")) { return .absent }
             while true {
                 skipWhitespace()
                 guard let name = scanString() else { return .unreadable }
@@ -48,7 +49,7 @@ public enum EnvelopeKeyProbe {
                 if isKeyName(name), index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
                     guard let value = scanString() else { return .unreadable }
                     switch compare(value, with: expectedKey) {
-                    case true?: found = .matches
+                    case true?: return .matches
                     case false?: return .other
                     case nil: return .unreadable
                     }
@@ -57,7 +58,7 @@ public enum EnvelopeKeyProbe {
                 }
                 skipWhitespace()
                 if consume(UInt8(ascii: ",")) { continue }
-                if consume(UInt8(ascii: "}")) { return found }
+                if consume(UInt8(ascii: "}")) { return .absent }
                 return .unreadable
             }
         }

@@ -25,17 +25,24 @@ final class InvalidationFence: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Mirrors of `state.generation` and of the number of running invalidations, written under the lock,
+    /// so that the hot path (no invalidation running or begun since) takes no lock.
+    private let publishedGeneration = Atomic<UInt64>(0)
+    private let publishedRunning = Atomic<Int>(0)
 
     /// The point in the invalidation history an operation starts from.
     var epoch: UInt64 {
-        state.withLock { state in
+        // `begin` publishes "running" before the new generation, so a generation read between two
+        // "nothing running" reads is one no invalidation was running at (or one that has already ended).
+        if publishedRunning.load(ordering: .sequentiallyConsistent) == 0 {
+            let generation = publishedGeneration.load(ordering: .sequentiallyConsistent)
+            if publishedRunning.load(ordering: .sequentiallyConsistent) == 0 { return generation }
+        }
+        return state.withLock { state in
             // While invalidations run, start from before the oldest running one.
             state.running.keys.min().map { $0 - 1 } ?? state.generation
         }
     }
-
-    /// Invalidations currently running.
-    var runningCount: Int { state.withLock { $0.running.values.reduce(0, +) } }
 
     /// Records an invalidation of `pattern` and returns its generation; call before clearing anything.
     func begin(_ pattern: GlobPattern) -> UInt64 {
@@ -44,6 +51,8 @@ final class InvalidationFence: Sendable {
             state.records.append(Record(generation: state.generation, pattern: pattern))
             if state.records.count > Self.retained { state.records.removeFirst(state.records.count - Self.retained) }
             state.running[state.generation, default: 0] += 1
+            publishedRunning.add(1, ordering: .sequentiallyConsistent)
+            publishedGeneration.store(state.generation, ordering: .sequentiallyConsistent)
             return state.generation
         }
     }
@@ -56,23 +65,19 @@ final class InvalidationFence: Sendable {
             } else {
                 state.running[generation] = nil
             }
+            publishedRunning.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
 
     /// Whether an invalidation matching `key` began after `epoch`.
+    ///
+    /// To keep a value read at `epoch`, store it first and ask afterwards (removing it again when the
+    /// answer is yes): `begin` publishes the new generation before the invalidation clears memory, and the
+    /// memory tier's lock orders the store and the clearing, so either the clearing removes the value or
+    /// this sees the new generation.
     func isSuperseded(_ key: String, since epoch: UInt64) -> Bool {
-        state.withLock { Self.isSuperseded(key, since: epoch, in: $0) }
-    }
-
-    /// Runs `body` unless an invalidation matching `key` began after `epoch`, atomically with respect to
-    /// ``begin(_:)``: either `body` runs before the invalidation is recorded (and the invalidation's own
-    /// clearing comes after it), or it does not run. Returns whether it ran.
-    func unlessSuperseded(_ key: String, since epoch: UInt64, _ body: () -> Void) -> Bool {
-        state.withLock { state in
-            guard !Self.isSuperseded(key, since: epoch, in: state) else { return false }
-            body()
-            return true
-        }
+        if publishedGeneration.load(ordering: .sequentiallyConsistent) <= epoch { return false }
+        return state.withLock { Self.isSuperseded(key, since: epoch, in: $0) }
     }
 
     private static func isSuperseded(_ key: String, since epoch: UInt64, in state: State) -> Bool {

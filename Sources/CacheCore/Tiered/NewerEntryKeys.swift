@@ -16,6 +16,9 @@ final class NewerEntryKeys: Sendable {
     }
 
     private let state = Mutex(State())
+    /// How many keys are remembered, mirrored outside the lock: almost always zero, and then the read and
+    /// write paths take no lock at all.
+    private let count = Atomic<Int>(0)
     private let capacity: Int
     private let retention: Duration
 
@@ -33,23 +36,27 @@ final class NewerEntryKeys: Sendable {
             }
             // Forgotten keys leave stale names in `order`; compact once they dominate.
             if state.order.count > 2 * capacity { state.order.removeAll { state.until[$0] == nil } }
+            count.store(state.until.count, ordering: .relaxed)
         }
     }
 
     /// Forgets `key` (it was found empty or readable).
     func forget(_ key: String) {
+        guard count.load(ordering: .relaxed) > 0 else { return }
         state.withLock { state in
-            guard !state.until.isEmpty else { return }
             state.until[key] = nil
+            count.store(state.until.count, ordering: .relaxed)
         }
     }
 
     /// Whether `key` is known to hold a newer entry.
     func contains(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
-        state.withLock { state in
-            guard !state.until.isEmpty, let until = state.until[key] else { return false }
+        guard count.load(ordering: .relaxed) > 0 else { return false }
+        return state.withLock { state in
+            guard let until = state.until[key] else { return false }
             if until > now { return true }
             state.until[key] = nil
+            count.store(state.until.count, ordering: .relaxed)
             return false
         }
     }

@@ -46,11 +46,11 @@ extension TieredCache {
         } else if let ttl = configuration.defaultTTL {
             memoryExpiry = .now + ttl
         }
-        let kept = invalidations.unlessSuperseded(key.normalized, since: epoch) {
-            memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry)
-        }
-        guard kept else {
-            // Read before an invalidation of this key that has begun since: the invalidation wins.
+        memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry)
+        // Stored first, checked after (see InvalidationFence.isSuperseded): an invalidation of this key
+        // that began after the lookup started wins, and the value read before it is neither kept nor served.
+        if invalidations.isSuperseded(key.normalized, since: epoch) {
+            memory.remove(key.normalized)
             statisticsRecorder.recordSupersededRead()
             logger.debug("cache_kv_read_superseded", metadata: ["key": "\(Self.loggable(key.normalized))"])
             return .miss
@@ -67,7 +67,8 @@ extension TieredCache {
     /// that name no key, or are not readable, pass here and are refused by the decoder (a miss).
     func replyCheck(for key: CacheKey) -> KVReplyCheck {
         let expected = key.normalized
-        return { [statisticsRecorder, logger] bytes in
+        // Captures `self` rather than its parts: one reference, the smallest closure context per read.
+        return { [self] bytes in
             guard EnvelopeKeyProbe.probe(bytes, expectedKey: expected) == .other else { return true }
             statisticsRecorder.recordMisPairedReply()
             logger.error("cache_reply_mispaired", metadata: [
