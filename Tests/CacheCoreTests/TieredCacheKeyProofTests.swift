@@ -68,4 +68,13 @@ struct TieredCacheKeyProofTests {
         #expect(EnvelopeKeyProbe.probe(Array(#"{"key":"caf\u00e9"}"#.utf8), expectedKey: "caf\u{E9}") == .matches)
         #expect(EnvelopeKeyProbe.probe(Array(#"{"key":"cafe"}"#.utf8), expectedKey: "caf\u{E9}") == .other)
     }
+
+    @Test("keys the encoder escapes are matched, and told apart from their neighbours", arguments: [
+        "quote \" backslash \\ slash /", "controls \u{1}\n\t", "unicode é 日本 🙂 \u{2028}", "", "key",
+    ])
+    func escapedKeys(key: String) {
+        let encoded = CacheEntryCodec.encode(CacheEntry(text: "v", source: .kb), key: key, expiresAt: nil)
+        #expect(EnvelopeKeyProbe.probe(encoded, expectedKey: key) == .matches)
+        #expect(EnvelopeKeyProbe.probe(encoded, expectedKey: key + "x") == .other)
+    }
 }

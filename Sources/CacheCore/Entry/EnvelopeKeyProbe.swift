@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds which key a stored envelope names, without decoding the whole envelope: the check a KV store runs
 /// on the I/O thread, before accepting a reply, to prove the reply is not another command's
 /// (see ``KVStore/get(_:maximumBytes:verify:deadline:)``).
@@ -154,7 +156,7 @@ public enum EnvelopeKeyProbe {
                 return name.end - name.start == 3 && bytes[name.start] == UInt8(ascii: "k")
                     && bytes[name.start + 1] == UInt8(ascii: "e") && bytes[name.start + 2] == UInt8(ascii: "y")
             }
-            return unescape(name).map { $0 == Array("key".utf8) } ?? false
+            return unescape(name) == "key"
         }
 
         /// Whether the string equals `expected` as the decoder would compare them; `nil` when it is not a
@@ -170,66 +172,16 @@ public enum EnvelopeKeyProbe {
                 guard let text = String(validating: raw, as: UTF8.self) else { return nil }
                 return text == expected
             }
-            guard let unescaped = unescape(value), let text = String(validating: unescaped, as: UTF8.self) else { return nil }
+            guard let text = unescape(value) else { return nil }
             return text == expected
         }
 
-        /// The bytes of a JSON string with its escapes resolved; `nil` for an invalid escape.
-        func unescape(_ span: Span) -> [UInt8]? {
-            var output: [UInt8] = []
-            output.reserveCapacity(span.end - span.start)
-            var position = span.start
-            func hex4(at offset: Int) -> UInt32? {
-                guard offset + 4 <= span.end else { return nil }
-                var value: UInt32 = 0
-                for byte in bytes[offset..<offset + 4] {
-                    let digit: UInt8
-                    switch byte {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                    default: return nil
-                    }
-                    value = value << 4 | UInt32(digit)
-                }
-                return value
-            }
-            while position < span.end {
-                let byte = bytes[position]
-                guard byte == UInt8(ascii: "\\") else {
-                    output.append(byte)
-                    position += 1
-                    continue
-                }
-                guard position + 1 < span.end else { return nil }
-                let escape = bytes[position + 1]
-                position += 2
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escape)
-                case UInt8(ascii: "b"): output.append(0x08)
-                case UInt8(ascii: "f"): output.append(0x0C)
-                case UInt8(ascii: "n"): output.append(0x0A)
-                case UInt8(ascii: "r"): output.append(0x0D)
-                case UInt8(ascii: "t"): output.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var scalar = hex4(at: position) else { return nil }
-                    position += 4
-                    if (0xD800..<0xDC00).contains(scalar) {
-                        // A high surrogate must be followed by an escaped low one.
-                        guard position + 6 <= span.end, bytes[position] == UInt8(ascii: "\\"),
-                              bytes[position + 1] == UInt8(ascii: "u"), let low = hex4(at: position + 2),
-                              (0xDC00..<0xE000).contains(low)
-                        else { return nil }
-                        position += 6
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                    Unicode.UTF8.encode(unicode) { output.append($0) }
-                default:
-                    return nil
-                }
-            }
-            return output
+        /// The text of a JSON string that has escapes, decoded by `JSONDecoder` itself (the decoder the
+        /// codec falls back to), so escapes mean exactly what they mean there; `nil` when it is invalid.
+        /// Rare: keys this library writes need escapes only for quotes, backslashes and control characters.
+        func unescape(_ span: Span) -> String? {
+            let quoted = Data(UnsafeBufferPointer(rebasing: bytes[(span.start - 1)...span.end]))
+            return try? JSONDecoder().decode(String.self, from: quoted)
         }
     }
 }

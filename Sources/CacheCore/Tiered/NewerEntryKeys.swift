@@ -9,6 +9,13 @@ import Synchronization
 /// (that key loses its protection, nothing else). What it cannot see: a newer entry written between this
 /// instance's read and its write, or a blind ``TieredCache/set(_:_:ttl:)`` of a key this instance has not
 /// read recently, still overwrites.
+///
+/// Why not a server-side conditional write (a Lua script that decodes the stored entry with cjson and
+/// skips the `SET` when it is newer)? Measured with redis-benchmark on a 560-byte envelope, it cost 9.2 µs of
+/// server CPU per write against 0.67 µs for a plain `SET` (about 14×, on every write, for an event that
+/// happens only during deploys), needs scripting rights the documented ACL user does not have, and would
+/// put the envelope's format into the KV store, which stores opaque bytes. Remembering costs nothing while
+/// the set is empty (an atomic load).
 final class NewerEntryKeys: Sendable {
     private struct State {
         var until: [String: ContinuousClock.Instant] = [:]
