@@ -69,4 +69,20 @@ struct TieredCacheInvalidationRaceTests {
         #expect(store.raw("pcache:q") == nil, "the old value must not survive the invalidation in KV")
         #expect(await TieredCache(kvStore: store, logger: logger).get("q") == nil)
     }
+
+    @Test("a write in flight past the deadline: the invalidation reports itself incomplete, and the late write is deleted again")
+    func writeStillRunningAtDeadline() async {
+        let store = ScriptedKVStore()
+        let cache = TieredCache(configuration: CacheConfiguration(kvDeadline: .milliseconds(100)), kvStore: store, logger: logger)
+        store.setGate.close()
+        await cache.set("q", CacheEntry(text: "old", source: .kb))
+        #expect(await store.setGate.waitForArrivals(1))
+        let report = await cache.invalidate("*")
+        #expect(report.kvComplete == false, "a write that may still land after the SCAN makes the report incomplete")
+        #expect(report.memoryRemoved == 1)
+        store.setGate.open()
+        await cache.waitForBackgroundWrites()
+        #expect(store.raw("pcache:q") == nil, "the late write is deleted again once it lands")
+        #expect(await TieredCache(kvStore: store, logger: logger).get("q") == nil)
+    }
 }

@@ -40,8 +40,8 @@ public struct CacheStatistics: Sendable, Codable, Hashable {
     public var overwritesAvoided: Int
     /// KV reads discarded because an invalidation matching their key ran while they were in flight.
     public var supersededReads: Int
-    /// Background KV writes not sent because an invalidation matching their key started after their value
-    /// was read.
+    /// Background KV writes not sent, or deleted again once they landed, because an invalidation matching
+    /// their key started after their value was read.
     public var supersededWrites: Int
     /// Keys refused as too long (counted as misses, never stored).
     public var rejectedKeys: Int

@@ -144,8 +144,26 @@ extension TieredCache {
                 metrics.backgroundError.increment()
                 recordKVFailure(error, operation: .set, key: key, started: started)
             }
+            // An invalidation of this key began while the write was in flight. It waited for the write
+            // before its SCAN, but only up to the deadline: if it gave up, the old value may have landed
+            // after the SCAN. Delete it again (a later value of the key may go too: a miss, never stale).
+            if invalidations.isSuperseded(key.normalized, since: epoch) {
+                await revertWrite(key, store: store)
+            }
         }
         return true
+    }
+
+    /// Deletes a key whose write an invalidation may have missed.
+    private func revertWrite(_ key: CacheKey, store: any KVStore) async {
+        let started = ContinuousClock.now
+        do throws(KVError) {
+            _ = try await store.delete([Array(key.backendKey.utf8)], deadline: started + configuration.kvDeadline)
+            statisticsRecorder.recordSupersededWrite()
+            logger.notice("cache_kv_write_reverted", metadata: ["key": "\(Self.loggable(key.normalized))"])
+        } catch {
+            recordKVFailure(error, operation: .delete, key: key, started: started)
+        }
     }
 
     /// Logs (throttled), counts and times one KV failure; every one is a fallback (the operation went on

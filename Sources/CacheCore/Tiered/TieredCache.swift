@@ -40,6 +40,8 @@ import Synchronization
 /// - `cache_entry_newer_version` (notice): a stored entry has a newer envelope version; a miss, and the key
 ///   is not overwritten;
 /// - `cache_kv_write_skipped` (debug): a write not sent, with `reason` = `newer_entry` or `invalidated`;
+/// - `cache_kv_write_reverted` (notice): a write that was in flight while an invalidation of its key ran
+///   was deleted again once it landed, in case it landed after the invalidation's `SCAN`;
 /// - `cache_kv_read_superseded` (debug): a KV read discarded because an invalidation of its key ran
 ///   meanwhile;
 /// - `cache_kv_write_dropped` (debug): too many background writes running;
