@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CacheRedisTests",
-            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport"],
+            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport", "FaultProxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
