@@ -1,4 +1,5 @@
 import CacheCore
+import Logging
 import Synchronization
 
 /// A KVStore test double for the cache's *own* logic (fallback, classification, decoding), with failures
@@ -71,5 +72,28 @@ final class ScriptedKVStore: KVStore {
     func shutdown() async {
         shutDown.store(true, ordering: .relaxed)
         fail(with: KVError(.shutDown, "shut down"))
+    }
+}
+
+extension ScriptedKVStore {
+    private static let testLogger = Logger(label: "test")
+
+    /// A cache over this store with `text` stored at `key` in both tiers (its KV write has landed).
+    func cache(holding key: String, _ text: String, configuration: CacheConfiguration = CacheConfiguration()) async -> TieredCache {
+        let cache = TieredCache(configuration: configuration, kvStore: self, logger: Self.testLogger)
+        await cache.set(key, CacheEntry(text: text, source: .kb))
+        await cache.waitForBackgroundWrites()
+        return cache
+    }
+
+    /// A cache over this store whose KV write of `text` at `key` is held in flight by ``setGate`` (closed
+    /// here); `arrived` says whether the write reached the gate.
+    func cache(
+        writingHeld key: String, _ text: String, configuration: CacheConfiguration = CacheConfiguration()
+    ) async -> (cache: TieredCache, arrived: Bool) {
+        let cache = TieredCache(configuration: configuration, kvStore: self, logger: Self.testLogger)
+        setGate.close()
+        await cache.set(key, CacheEntry(text: text, source: .kb))
+        return (cache, await setGate.waitForArrivals(setGate.arrivals + 1))
     }
 }

@@ -12,10 +12,8 @@ struct TieredCacheBackgroundWriteTests {
     @Test("replaceKVStore lets the old store finish the writes in flight before shutting it down")
     func replaceWaitsForWrites() async {
         let old = ScriptedKVStore()
-        let cache = TieredCache(kvStore: old, logger: logger)
-        old.setGate.close()
-        await cache.set("q", CacheEntry(text: "a", source: .kb))
-        #expect(await old.setGate.waitForArrivals(1))
+        let (cache, arrived) = await old.cache(writingHeld: "q", "a")
+        #expect(arrived)
         let replacement = Task { await cache.replaceKVStore(ScriptedKVStore()) }
         // Unfixed, the old store is shut down at once; fixed, not before the write ends. Either way, go on
         // once it is shut down or 200 ms have passed (the outcome does not depend on the pause).
@@ -30,10 +28,8 @@ struct TieredCacheBackgroundWriteTests {
     @Test("waitForBackgroundWrites waits for the writes started before it, not for later ones")
     func steadyTraffic() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(configuration: CacheConfiguration(kvDeadline: .seconds(60)), kvStore: store, logger: logger)
-        store.setGate.close()
-        await cache.set("before", CacheEntry(text: "a", source: .kb))
-        #expect(await store.setGate.waitForArrivals(1))
+        let (cache, arrived) = await store.cache(writingHeld: "before", "a", configuration: CacheConfiguration(kvDeadline: .seconds(60)))
+        #expect(arrived)
         let waiter = Task { await cache.waitForBackgroundWrites() }
         #expect(await eventually { cache.backgroundWrites.waiterCount == 1 })
         // A write started after the call, still running when the first one ends.
@@ -53,10 +49,8 @@ struct TieredCacheBackgroundWriteTests {
     @Test("shutdown returns by the deadline even when a write never ends")
     func shutdownIsBounded() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(configuration: CacheConfiguration(kvDeadline: .milliseconds(200)), kvStore: store, logger: logger)
-        store.setGate.close()
-        await cache.set("q", CacheEntry(text: "a", source: .kb))
-        #expect(await store.setGate.waitForArrivals(1))
+        let (cache, arrived) = await store.cache(writingHeld: "q", "a", configuration: CacheConfiguration(kvDeadline: .milliseconds(200)))
+        #expect(arrived)
         let done = Mutex(false)
         let shutdown = Task { await cache.shutdown(); done.withLock { $0 = true } }
         let returned = await eventually { done.withLock { $0 } }

@@ -11,9 +11,7 @@ struct TieredCacheInvalidationRaceTests {
     @Test("a KV read in flight during invalidate does not put the old value back")
     func readInFlight() async {
         let store = ScriptedKVStore()
-        let writer = TieredCache(kvStore: store, logger: logger)
-        await writer.set("q", CacheEntry(text: "old", source: .kb))
-        await writer.waitForBackgroundWrites()
+        _ = await store.cache(holding: "q", "old")
         let reader = TieredCache(kvStore: store, logger: logger)
         store.getGate.close()
         let inFlight = Task { await reader.lookup("q") }
@@ -33,9 +31,7 @@ struct TieredCacheInvalidationRaceTests {
     @Test("a read that starts while invalidate is running does not keep the old value either")
     func readDuringInvalidation() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(kvStore: store, logger: logger)
-        await cache.set("q", CacheEntry(text: "old", source: .kb))
-        await cache.waitForBackgroundWrites()
+        let cache = await store.cache(holding: "q", "old")
         // The invalidation's SCAN is held, so the read below runs after memory was cleared and before the
         // KV key is deleted.
         store.scanGate.close()
@@ -53,10 +49,8 @@ struct TieredCacheInvalidationRaceTests {
     @Test("a background set started before the SCAN cannot land after it")
     func writeInFlight() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(kvStore: store, logger: logger)
-        store.setGate.close()
-        await cache.set("q", CacheEntry(text: "old", source: .kb))
-        #expect(await store.setGate.waitForArrivals(1))
+        let (cache, arrived) = await store.cache(writingHeld: "q", "old")
+        #expect(arrived)
         let invalidation = Task { await cache.invalidate("*") }
         // Before the fix the invalidation returns at once and the held write lands afterwards; with it, the
         // invalidation waits for the write (up to the KV deadline). The pause only gives the unfixed code
@@ -73,10 +67,8 @@ struct TieredCacheInvalidationRaceTests {
     @Test("a write in flight past the deadline: the invalidation reports itself incomplete, and the late write is deleted again")
     func writeStillRunningAtDeadline() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(configuration: CacheConfiguration(kvDeadline: .milliseconds(100)), kvStore: store, logger: logger)
-        store.setGate.close()
-        await cache.set("q", CacheEntry(text: "old", source: .kb))
-        #expect(await store.setGate.waitForArrivals(1))
+        let (cache, arrived) = await store.cache(writingHeld: "q", "old", configuration: CacheConfiguration(kvDeadline: .milliseconds(100)))
+        #expect(arrived)
         let report = await cache.invalidate("*")
         #expect(report.kvComplete == false, "a write that may still land after the SCAN makes the report incomplete")
         #expect(report.memoryRemoved == 1)

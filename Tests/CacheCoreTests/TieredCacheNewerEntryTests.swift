@@ -12,9 +12,7 @@ struct TieredCacheNewerEntryTests {
     @Test("a memory hit is not written back over a newer entry")
     func noWriteBackOverNewer() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(kvStore: store, logger: logger)
-        await cache.set("q", CacheEntry(text: "v1 answer", source: .kb))
-        await cache.waitForBackgroundWrites()
+        let cache = await store.cache(holding: "q", "v1 answer")
         store.store(raw: newer, at: "pcache:q")
         let found = await cache.lookup("q")
         #expect(found.tier == .memory && found.entry?.text == "v1 answer")
@@ -52,9 +50,7 @@ struct TieredCacheNewerEntryTests {
     @Test("an older or unversioned entry is still replaced")
     func olderIsReplaced() async {
         let store = ScriptedKVStore()
-        let cache = TieredCache(kvStore: store, logger: logger)
-        await cache.set("q", CacheEntry(text: "v1", source: .kb))
-        await cache.waitForBackgroundWrites()
+        let cache = await store.cache(holding: "q", "v1")
         store.store(raw: Array(#"{"v":0,"key":"q"}"#.utf8), at: "pcache:q")
         #expect(await cache.lookup("q").tier == .memory)
         await cache.waitForBackgroundWrites()

@@ -10,11 +10,7 @@ import Testing
 /// with bytes that are not UTF-8 are deleted by an invalidation.
 @Suite("TieredCache hostile entries over Redis")
 struct TieredCacheHostileEntryTests {
-    private let logger: Logger = {
-        var logger = Logger(label: "tiered-cache-hostile-test")
-        logger.logLevel = .critical
-        return logger
-    }()
+    private let logger = RedisStoreTestSupport.quietLogger
 
     private func makeCache(port: Int) -> TieredCache {
         let store = RedisStore(

@@ -12,11 +12,7 @@ import Testing
 /// such reply: no wrong answer, a counted protocol error, and a new connection.
 @Suite("TieredCache with replies paired to the wrong command")
 struct TieredCacheMisPairedReplyTests {
-    private let logger: Logger = {
-        var logger = Logger(label: "tiered-cache-mispaired-test")
-        logger.logLevel = .critical
-        return logger
-    }()
+    private let logger = RedisStoreTestSupport.quietLogger
 
     @Test("dropped replies never turn into another key's answer")
     func droppedReplies() async throws {
