@@ -62,7 +62,9 @@ struct RedisStoreFaultTests {
             }
             let codes = await Self.issueDoomedReads(store, budget: .milliseconds(200))
             #expect(codes.allSatisfy { $0 == .timeout || $0 == .connectionReset || $0 == .connectionRefused })
-            #expect(codes.contains(.timeout))
+            // The reconnections to the stopped server were accepted by the kernel but never answered, so they
+            // count as failed attempts: the store backs off and fails fast instead of making callers wait.
+            #expect(codes.contains(.timeout) || codes.contains(.connectionRefused))
             server.setFrozen(false)
             #expect(await Support.waitUntilAnswering(store))
             let matches = try await Support.concurrentOwnValues(store, prefix: "after-freeze")

@@ -13,11 +13,7 @@ extension RedisConnection: TaskExecutor {
         let accepted = state.withLock { state in
             guard !state.exited else { return false }
             state.jobs.append(unowned)
-            if state.ioThreadSleeping {
-                state.ioThreadSleeping = false
-                var byte: UInt8 = 1
-                _ = Glibc.write(state.wakeDescriptor, &byte, 1)
-            }
+            Self.wake(&state)
             return true
         }
         // After shutdown the thread is gone; the task must still run somewhere.
