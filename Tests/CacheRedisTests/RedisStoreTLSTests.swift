@@ -12,7 +12,7 @@ struct RedisStoreTLSTests {
 
     /// A TLS redis-server with its certificates; both cleaned up after `body`.
     static func withTLSServer<T>(_ body: (RedisServer, Int, TLSTestCertificates) async throws -> T) async throws -> T {
-        let certificates = try TLSTestCertificates()
+        let certificates = try await TLSTestCertificates.make()
         defer { certificates.cleanUp() }
         let tlsPort = try freeLoopbackPort()
         let server = try await RedisServer.start(options: .init(extraArguments: certificates.serverArguments(tlsPort: tlsPort)))

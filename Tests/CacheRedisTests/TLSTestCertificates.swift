@@ -13,7 +13,17 @@ struct TLSTestCertificates {
     var certificatePath: String { directory.appendingPathComponent("server.pem").path }
     var keyPath: String { directory.appendingPathComponent("server.key").path }
 
-    init() throws {
+    /// Makes the certificates on a thread of their own: `openssl` runs as child processes, and waiting for
+    /// them must not block one of the cooperative pool's two threads while other suites run.
+    static func make() async throws -> TLSTestCertificates {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try TLSTestCertificates() })
+            }
+        }
+    }
+
+    private init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pcache-tls-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
