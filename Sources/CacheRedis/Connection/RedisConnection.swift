@@ -60,6 +60,12 @@ final class RedisConnection: Sendable {
     let ioThreadIdentifier = Atomic<UInt>(0)
     /// Resumes callers the I/O thread is late for.
     let deadlineGuard: RedisDeadlineGuard
+    /// Callers waiting in ``send(_:deadline:)``; only a caller that finds none spins.
+    let outstanding = Atomic<Int>(0)
+    /// Negative after a spin missed its reply: that many lone calls suspend at once before spinning again.
+    let spinCredit = Atomic<Int>(0)
+    /// How many calls (or I/O-thread sleeps) spinning pauses for after a spin that did not pay.
+    static let spinPenalty = 64
 
     init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver, logger: Logger) {
         self.index = index
@@ -109,27 +115,44 @@ final class RedisConnection: Sendable {
 
     /// Hands `command` to the I/O thread and waits for its reply or its failure, never past `deadline` by
     /// more than the deadline guard's grace and tick (a few milliseconds), whatever the I/O thread does.
+    ///
+    /// A caller that finds no other command outstanding on the connection spins briefly for its reply
+    /// before suspending (see ``RedisReplySlot/wait(spinningFor:)``); with many concurrent callers nobody
+    /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
     func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
-        await withUnsafeContinuation { (continuation: RedisReplyContinuation) in
-            let slot = RedisReplySlot(deadline: deadline, continuation: continuation)
-            let refusal: KVError? = state.withLock { state in
-                switch state.admission {
-                case .shutDown:
-                    return KVError(.shutDown, "the Redis store was shut down")
-                case .failingFast(let error):
-                    return error
-                case .holding, .accepting:
-                    state.queue.append(PendingCommand(command: command, slot: slot))
-                    Self.wake(&state)
-                    return nil
-                }
-            }
-            if let refusal {
-                slot.resume(.failure(refusal))
-            } else {
-                deadlineGuard.watch(slot)
+        let slot = RedisReplySlot(deadline: deadline)
+        let refusal: KVError? = state.withLock { state in
+            switch state.admission {
+            case .shutDown:
+                return KVError(.shutDown, "the Redis store was shut down")
+            case .failingFast(let error):
+                return error
+            case .holding, .accepting:
+                state.queue.append(PendingCommand(command: command, slot: slot))
+                Self.wake(&state)
+                return nil
             }
         }
+        if let refusal { return .failure(refusal) }
+        deadlineGuard.watch(slot)
+        let alone = outstanding.wrappingAdd(1, ordering: .relaxed).oldValue == 0
+        // Never on the I/O thread itself (a task preferring its executor): it would spin instead of reading.
+        var spin: Duration?
+        if alone, !isCurrentThread, let configured = configuration.callerSpin {
+            if spinCredit.load(ordering: .relaxed) >= 0 {
+                spin = configured
+            } else {
+                spinCredit.wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+        let (result, caught) = await slot.wait(spinningFor: spin)
+        if spin != nil {
+            // A spin that missed means the answer needs a core this caller was holding (a loaded machine):
+            // stop spinning for the next lone calls, and try again later.
+            spinCredit.store(caught ? 0 : -Self.spinPenalty, ordering: .relaxed)
+        }
+        outstanding.wrappingSubtract(1, ordering: .relaxed)
+        return result
     }
 
     /// Writes the wake-up pipe if the I/O thread sleeps. Written under the lock so the descriptor cannot be

@@ -48,10 +48,22 @@ final class RedisConnectionLoop {
     private var input = [UInt8](repeating: 0, count: 64 * 1024)
     private var tlsContext: RedisTLSContext?
     private var warnedNoVerification = false
+    /// Until when the thread polls without sleeping: a short while after commands went out or replies came
+    /// in, since the next reply or command usually follows within microseconds and a sleep in `poll`
+    /// followed by a wake-up through the pipe would cost more than the round trip.
+    private var spinUntil: ContinuousClock.Instant
+    private let spin: Duration
+    /// Negative after a spin that caught nothing: that many sleeps follow before the thread spins again,
+    /// so a loaded machine does not lose a core to a thread waiting for work that needs that core.
+    private var spinCredit = 0
+    /// Whether a spin window is open (it closes when work arrives in it, or when the thread goes to sleep).
+    private var spinWindowOpen = false
     private var logger: Logger { connection.logger }
 
     init(connection: RedisConnection) {
         self.connection = connection
+        self.spin = connection.configuration.spin
+        self.spinUntil = ContinuousClock.now
         let endpoint = connection.endpoint
         var handshake: [(command: RedisCommand, step: Machine.HandshakeStep)] = []
         if let password = endpoint.password {
@@ -110,6 +122,7 @@ final class RedisConnectionLoop {
         }
         if !inbox.queued.isEmpty {
             let now = clock.now
+            startSpinning(now: now)
             perform(machine.submit(inbox.queued.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }, now: now))
         }
         perform(machine.tick(now: clock.now))
@@ -131,7 +144,16 @@ final class RedisConnectionLoop {
 
         var timeoutMilliseconds: Int32 = 0
         let bufferedInput = transport.socket?.hasBufferedInput ?? false
-        if !bufferedInput, connection.prepareToSleep() {
+        let spinning = clock.now < spinUntil
+        if spinning { sched_yield() }
+        if !bufferedInput, !spinning, connection.prepareToSleep() {
+            if spinWindowOpen {
+                // The window passed without work: on this machine, now, spinning does not pay.
+                spinWindowOpen = false
+                spinCredit = -RedisConnection.spinPenalty
+            } else if spinCredit < 0 {
+                spinCredit += 1
+            }
             if let wakeUp = machine.nextWakeUp {
                 // Rounded up, so the loop never wakes just before a deadline and sleeps again.
                 let remaining = max(.zero, wakeUp - clock.now)
@@ -156,6 +178,13 @@ final class RedisConnectionLoop {
             socketReady(events: socketEvents)
         }
         perform(machine.tick(now: clock.now))
+    }
+
+    /// Opens (or extends) a spin window after activity, unless spinning has not been paying off lately.
+    private func startSpinning(now: ContinuousClock.Instant) {
+        guard spin > .zero, spinCredit >= 0 else { return }
+        spinUntil = now + spin
+        spinWindowOpen = true
     }
 
     // MARK: - Actions
@@ -375,6 +404,7 @@ final class RedisConnectionLoop {
             }
         }
         let now = clock.now
+        startSpinning(now: now)
         while generation == current {
             switch reader.next() {
             case .success(let reply?):
