@@ -162,6 +162,9 @@ public final class RedisStore: KVStore {
         return connections[start % connections.count]
     }
 
+    /// Whether the calling thread is one of this store's I/O threads.
+    var isOnIOThread: Bool { connections.contains { $0.isCurrentThread } }
+
     private static func count(_ reply: RedisReply) -> Int {
         if case .integer(let value) = reply { return Int(value) }
         return 0

@@ -46,12 +46,18 @@ struct RedisStoreResilienceTests {
         try await Support.withStore { _, store in
             try await store.set("k", value: [1], ttl: nil, deadline: Support.deadline())
             let stallStarted = Atomic<Bool>(false)
-            // A task that prefers the store's executor runs on the I/O thread; this one blocks it for 1.5 s.
+            let onIOThread = Atomic<Bool>(false)
+            // A task that prefers the store's executor runs on the I/O thread; this one blocks it for 1.5 s
+            // (only there: never a thread of the cooperative pool, which other suites share).
             let staller = Task(executorPreference: store.executor) {
+                let here = store.isOnIOThread
+                onIOThread.store(here, ordering: .relaxed)
                 stallStarted.store(true, ordering: .releasing)
-                usleep(1_500_000)
+                if here { usleep(1_500_000) }
             }
             while !stallStarted.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+            let ranOnIOThread = onIOThread.load(ordering: .relaxed)
+            #expect(ranOnIOThread, "the staller must run on the I/O thread")
             let started = ContinuousClock.now
             let error = await Support.expectKVError { () async throws(KVError) in
                 _ = try await store.get("k", deadline: .now + .milliseconds(200))

@@ -20,16 +20,6 @@ extension RedisConnection: TaskExecutor {
         if !accepted { globalConcurrentExecutor.enqueue(ExecutorJob(unowned)) }
     }
 
-    /// Takes the jobs waiting to run on the I/O thread.
-    func takeJobs() -> [UnownedJob] {
-        state.withLock { state in
-            guard !state.jobs.isEmpty else { return [] }
-            let jobs = state.jobs
-            state.jobs = []
-            return jobs
-        }
-    }
-
     /// Whether the calling thread is this connection's I/O thread.
     var isCurrentThread: Bool {
         ioThreadIdentifier.load(ordering: .acquiring) == UInt(pthread_self())

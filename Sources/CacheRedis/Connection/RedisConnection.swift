@@ -44,6 +44,8 @@ final class RedisConnection: Sendable {
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         /// Jobs of tasks that prefer this connection's I/O thread as their executor.
         var jobs: [UnownedJob] = []
+        /// The deadline guard's slots and state (under this lock, so a caller takes one lock per command).
+        var watch = RedisDeadlineGuard.Watch()
         /// A finished name resolution for attempt `attempt`, delivered by the resolver's thread.
         var resolution: (attempt: Int, result: Result<[RedisSocketAddress], KVError>)?
     }
@@ -91,7 +93,7 @@ final class RedisConnection: Sendable {
         }
         self.wakeReadDescriptor = created ? ends[0] : -1
         self.state = Mutex(initial)
-        self.deadlineGuard = RedisDeadlineGuard(name: "redis-guard-\(index)")
+        self.deadlineGuard = RedisDeadlineGuard()
     }
 
     /// Starts the I/O thread (once), unless the wake-up pipe could not be created.
@@ -99,8 +101,12 @@ final class RedisConnection: Sendable {
         let canStart = state.withLock { !$0.exited }
         guard canStart else {
             logger.error("redis connection unusable: no wake-up descriptor")
-            deadlineGuard.stop()
             return
+        }
+        let grace = deadlineGuard.grace
+        let idleTicks = deadlineGuard.idleTicksBeforeSleep
+        deadlineGuard.start(name: "redis-guard-\(index)") { [self] now in
+            state.withLock { $0.watch.step(now: now, grace: grace, idleTicksBeforeSleep: idleTicks) }
         }
         let thread = Thread { [self] in
             ioThreadIdentifier.store(UInt(pthread_self()), ordering: .releasing)
@@ -121,20 +127,20 @@ final class RedisConnection: Sendable {
     /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
     func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
         let slot = RedisReplySlot(deadline: deadline)
-        let refusal: KVError? = state.withLock { state in
+        let (refusal, wakeGuard): (KVError?, Bool) = state.withLock { state in
             switch state.admission {
             case .shutDown:
-                return KVError(.shutDown, "the Redis store was shut down")
+                return (KVError(.shutDown, "the Redis store was shut down"), false)
             case .failingFast(let error):
-                return error
+                return (error, false)
             case .holding, .accepting:
                 state.queue.append(PendingCommand(command: command, slot: slot))
                 Self.wake(&state)
-                return nil
+                return (nil, state.watch.add(slot))
             }
         }
         if let refusal { return .failure(refusal) }
-        deadlineGuard.watch(slot)
+        if wakeGuard { deadlineGuard.wake() }
         let alone = outstanding.wrappingAdd(1, ordering: .relaxed).oldValue == 0
         // Never on the I/O thread itself (a task preferring its executor): it would spin instead of reading.
         var spin: Duration?
@@ -220,14 +226,16 @@ final class RedisConnection: Sendable {
         state.withLock { if case .shutDown = $0.admission { return true } else { return false } }
     }
 
-    /// Takes every queued command and a delivered resolution, in one lock.
-    func takeInbox() -> (queued: [PendingCommand], resolution: (attempt: Int, result: Result<[RedisSocketAddress], KVError>)?) {
+    /// Takes every queued command, executor job and a delivered resolution, in one lock.
+    func takeInbox() -> (queued: [PendingCommand], jobs: [UnownedJob], resolution: (attempt: Int, result: Result<[RedisSocketAddress], KVError>)?) {
         state.withLock { state in
             let queued = state.queue
             if !queued.isEmpty { state.queue = [] }
+            let jobs = state.jobs
+            if !jobs.isEmpty { state.jobs = [] }
             let resolution = state.resolution
             state.resolution = nil
-            return (queued, resolution)
+            return (queued, jobs, resolution)
         }
     }
 
@@ -265,8 +273,7 @@ final class RedisConnection: Sendable {
 
     /// Called by the I/O thread as it exits: closes the wake-up pipe and releases ``waitForExit()``.
     func finish() {
-        deadlineGuard.stop()
-        let (waiters, orphanedJobs) = state.withLock { state in
+        let (waiters, orphanedJobs, wakeGuard) = state.withLock { state in
             if state.wakeDescriptor >= 0 {
                 Glibc.close(state.wakeDescriptor)
                 Glibc.close(wakeReadDescriptor)
@@ -277,8 +284,9 @@ final class RedisConnection: Sendable {
             state.exitWaiters = []
             let jobs = state.jobs
             state.jobs = []
-            return (waiters, jobs)
+            return (waiters, jobs, state.watch.stop())
         }
+        if wakeGuard { deadlineGuard.wake() }
         // Tasks that preferred this thread must still finish: hand them to the global executor.
         for job in orphanedJobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
         for waiter in waiters { waiter.resume() }

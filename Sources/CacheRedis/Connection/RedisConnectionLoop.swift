@@ -56,6 +56,8 @@ final class RedisConnectionLoop {
     /// Negative after a spin that caught nothing: that many sleeps follow before the thread spins again,
     /// so a loaded machine does not lose a core to a thread waiting for work that needs that core.
     private var spinCredit = 0
+    /// Executor jobs taken but not run yet (they arrived while this iteration ran others).
+    private var deferredJobs: [UnownedJob] = []
     /// Whether a spin window is open (it closes when work arrives in it, or when the thread goes to sleep).
     private var spinWindowOpen = false
     private var logger: Logger { connection.logger }
@@ -110,13 +112,20 @@ final class RedisConnectionLoop {
     private func iterate() {
         // Tasks that prefer this thread (see RedisConnection+TaskExecutor) run here, between I/O steps,
         // so a caller's command and the resumption after its reply need no thread hop.
-        for job in connection.takeJobs() {
-            job.runSynchronously(on: connection.asUnownedTaskExecutor())
+        var inbox = connection.takeInbox()
+        let jobs = deferredJobs + inbox.jobs
+        deferredJobs = []
+        if !jobs.isEmpty {
+            for job in jobs { job.runSynchronously(on: connection.asUnownedTaskExecutor()) }
+            // The jobs usually just queued a command: take it now, so it goes out in this iteration.
+            let more = connection.takeInbox()
+            inbox.queued += more.queued
+            inbox.resolution = more.resolution ?? inbox.resolution
+            deferredJobs = more.jobs
         }
         if connection.deadlineGuard.takePoisoned() {
             perform(machine.poisoned(now: clock.now))
         }
-        let inbox = connection.takeInbox()
         if let resolution = inbox.resolution {
             resolved(attempt: resolution.attempt, resolution.result)
         }
@@ -143,10 +152,12 @@ final class RedisConnectionLoop {
         }
 
         var timeoutMilliseconds: Int32 = 0
+        var slept = false
         let bufferedInput = transport.socket?.hasBufferedInput ?? false
         let spinning = clock.now < spinUntil
         if spinning { sched_yield() }
-        if !bufferedInput, !spinning, connection.prepareToSleep() {
+        if !bufferedInput, !spinning, deferredJobs.isEmpty, connection.prepareToSleep() {
+            slept = true
             if spinWindowOpen {
                 // The window passed without work: on this machine, now, spinning does not pay.
                 spinWindowOpen = false
@@ -167,7 +178,7 @@ final class RedisConnectionLoop {
         let ready = descriptors.withUnsafeMutableBufferPointer { buffer in
             poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
         }
-        connection.markAwake()
+        if slept { connection.markAwake() }
 
         if ready > 0, descriptors[0].revents & Int16(POLLIN) != 0 {
             var drain = [UInt8](repeating: 0, count: 64)

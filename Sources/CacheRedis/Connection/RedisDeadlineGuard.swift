@@ -13,47 +13,48 @@ import Synchronization
 /// late: a task that prefers the connection's executor runs a long job on it, the machine is overloaded, a
 /// C call misbehaves. A caller therefore waits at most `deadline + grace + tick` plus scheduling delay.
 ///
-/// Cost on the hot path: one uncontended lock and a `Deque` append per command. The thread wakes every
+/// The slots it watches live in the connection's own locked state (``RedisConnection/State/watched``), so a
+/// caller pays no second lock: one `Deque` append under the lock it takes anyway. The thread wakes every
 /// `tick` while commands are outstanding and parks on a semaphore after a second without any.
 final class RedisDeadlineGuard: Sendable {
-    private struct State {
-        var watched: Deque<RedisReplySlot> = []
-        var sleeping = false
-        var stopped = false
-        var idleTicks = 0
-    }
-
-    private enum Step {
+    /// What the guard's thread does next, decided under the connection's lock.
+    enum Step {
         case stop
         case sleep
         case tick([RedisReplySlot])
     }
 
-    private let state = Mutex(State())
+    /// Keeps the guard's bookkeeping in the connection's state.
+    struct Watch {
+        var slots: Deque<RedisReplySlot> = []
+        var sleeping = false
+        var stopped = false
+        var idleTicks = 0
+    }
+
+    let grace: Duration
+    let tick: Duration
     private let semaphore = DispatchSemaphore(value: 0)
-    private let grace: Duration
-    private let tick: Duration
     private let poisoned = Atomic<Bool>(false)
 
-    /// Creates and starts the guard.
-    init(name: String, grace: Duration = .milliseconds(5), tick: Duration = .milliseconds(5)) {
+    init(grace: Duration = .milliseconds(5), tick: Duration = .milliseconds(5)) {
         self.grace = grace
         self.tick = tick
-        let thread = Thread { [self] in run() }
+    }
+
+    /// How many empty ticks pass before the thread parks.
+    var idleTicksBeforeSleep: Int { max(1, Int(Duration.seconds(1) / tick)) }
+
+    /// Starts the thread; `step` decides under the connection's lock.
+    func start(name: String, step: @escaping @Sendable (ContinuousClock.Instant) -> Step) {
+        let thread = Thread { [self] in run(step) }
         thread.name = name
         thread.start()
     }
 
-    /// Watches `slot` until it is resumed.
-    func watch(_ slot: RedisReplySlot) {
-        let wake = state.withLock { state in
-            state.watched.append(slot)
-            state.idleTicks = 0
-            guard state.sleeping else { return false }
-            state.sleeping = false
-            return true
-        }
-        if wake { semaphore.signal() }
+    /// Wakes a parked guard (called when ``Watch/sleeping`` was set and is cleared under the lock).
+    func wake() {
+        semaphore.signal()
     }
 
     /// Whether the guard resumed a caller since the last call; resets the flag. No wake-up is needed: an I/O
@@ -62,44 +63,9 @@ final class RedisDeadlineGuard: Sendable {
         poisoned.exchange(false, ordering: .acquiringAndReleasing)
     }
 
-    /// Ends the thread (callers still watched are resumed by the I/O thread's shutdown).
-    func stop() {
-        let wake = state.withLock { state in
-            state.stopped = true
-            let wasSleeping = state.sleeping
-            state.sleeping = false
-            return wasSleeping
-        }
-        if wake { semaphore.signal() }
-    }
-
-    private func run() {
-        let idleTicksBeforeSleep = max(1, Int(Duration.seconds(1) / tick))
+    private func run(_ step: @Sendable (ContinuousClock.Instant) -> Step) {
         while true {
-            let now = ContinuousClock.now
-            let step: Step = state.withLock { state in
-                if state.stopped { return .stop }
-                while let first = state.watched.first, first.isResumed { state.watched.removeFirst() }
-                if state.watched.isEmpty {
-                    state.idleTicks += 1
-                    if state.idleTicks >= idleTicksBeforeSleep {
-                        state.sleeping = true
-                        return .sleep
-                    }
-                    return .tick([])
-                }
-                var late: [RedisReplySlot] = []
-                state.watched.removeAll { slot in
-                    if slot.isResumed { return true }
-                    if slot.deadline + grace <= now {
-                        late.append(slot)
-                        return true
-                    }
-                    return false
-                }
-                return .tick(late)
-            }
-            switch step {
+            switch step(ContinuousClock.now) {
             case .stop:
                 return
             case .sleep:
@@ -115,5 +81,49 @@ final class RedisDeadlineGuard: Sendable {
                 Thread.sleep(forTimeInterval: Double(tick.components.attoseconds) / 1e18 + Double(tick.components.seconds))
             }
         }
+    }
+}
+
+extension RedisDeadlineGuard.Watch {
+    /// One tick of the guard, under the connection's lock: drop finished slots, take the late ones.
+    mutating func step(now: ContinuousClock.Instant, grace: Duration, idleTicksBeforeSleep: Int) -> RedisDeadlineGuard.Step {
+        if stopped { return .stop }
+        while let first = slots.first, first.isResumed { slots.removeFirst() }
+        if slots.isEmpty {
+            idleTicks += 1
+            if idleTicks >= idleTicksBeforeSleep {
+                sleeping = true
+                return .sleep
+            }
+            return .tick([])
+        }
+        idleTicks = 0
+        var late: [RedisReplySlot] = []
+        slots.removeAll { slot in
+            if slot.isResumed { return true }
+            if slot.deadline + grace <= now {
+                late.append(slot)
+                return true
+            }
+            return false
+        }
+        return .tick(late)
+    }
+
+    /// Adds a slot; returns whether the guard must be woken.
+    mutating func add(_ slot: RedisReplySlot) -> Bool {
+        slots.append(slot)
+        idleTicks = 0
+        guard sleeping else { return false }
+        sleeping = false
+        return true
+    }
+
+    /// Asks the thread to end; returns whether it must be woken.
+    mutating func stop() -> Bool {
+        stopped = true
+        let wasSleeping = sleeping
+        sleeping = false
+        return wasSleeping
     }
 }
