@@ -5,8 +5,9 @@ import Logging
 import RedisServerSupport
 import Testing
 
-/// `rediss://` against a real redis-server with a TLS port, certificates made at run time.
-@Suite("RedisStore over TLS")
+/// `rediss://` against a real redis-server with a TLS port, certificates made at run time. Serialized: each
+/// test starts a server and several `openssl` processes, and the other suites' timing bounds share the cores.
+@Suite("RedisStore over TLS", .serialized)
 struct RedisStoreTLSTests {
     typealias Support = RedisStoreTestSupport
 
@@ -14,10 +15,20 @@ struct RedisStoreTLSTests {
     static func withTLSServer<T>(_ body: (RedisServer, Int, TLSTestCertificates) async throws -> T) async throws -> T {
         let certificates = try await TLSTestCertificates.make()
         defer { certificates.cleanUp() }
-        let tlsPort = try freeLoopbackPort()
-        let server = try await RedisServer.start(options: .init(extraArguments: certificates.serverArguments(tlsPort: tlsPort)))
-        defer { server.cleanUp() }
-        return try await body(server, tlsPort, certificates)
+        // The TLS port is chosen here, so a start that loses it to another suite's server retries with another.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let tlsPort = try freeLoopbackPort()
+            let server: RedisServer
+            do {
+                server = try await RedisServer.start(options: .init(extraArguments: certificates.serverArguments(tlsPort: tlsPort)))
+            } catch where attempt < 4 {
+                continue
+            }
+            defer { server.cleanUp() }
+            return try await body(server, tlsPort, certificates)
+        }
     }
 
     @Test("hit and miss through TieredCache.fromEnvironment with KV_URL=rediss://…?ssl_ca_certs=…")
