@@ -64,15 +64,20 @@ struct RedisStoreTLSTests {
         }
     }
 
+    /// A store on `url` whose first ping must fail with a `tls` error.
+    static func refusedStore(_ url: String) async throws -> RedisStore {
+        let store = RedisStore(endpoint: try RedisEndpoint(url: url), logger: Support.logger)
+        let error = await Support.expectKVError { () async throws(KVError) in
+            try await store.ping(deadline: Support.deadline())
+        }
+        #expect(error?.code == .tls, "\(String(describing: error))")
+        return store
+    }
+
     @Test("a wrong CA is a classified tls error, and the cache answers from memory")
     func wrongCA() async throws {
         try await Self.withTLSServer { _, tlsPort, certificates in
-            let endpoint = try RedisEndpoint(url: "rediss://127.0.0.1:\(tlsPort)?ssl_ca_certs=\(certificates.otherCAPath)")
-            let store = RedisStore(endpoint: endpoint, logger: Support.logger)
-            let error = await Support.expectKVError { () async throws(KVError) in
-                try await store.ping(deadline: Support.deadline())
-            }
-            #expect(error?.code == .tls)
+            let store = try await Self.refusedStore("rediss://127.0.0.1:\(tlsPort)?ssl_ca_certs=\(certificates.otherCAPath)")
             let cache = TieredCache(configuration: CacheConfiguration(kvDeadline: .milliseconds(500)), kvStore: store, logger: Support.logger)
             await cache.set("q", CacheEntry(text: "from memory", source: .kb))
             let found = await cache.lookup("q")
@@ -96,11 +101,7 @@ struct RedisStoreTLSTests {
     @Test("the system trust store is the default: a private CA's server is refused without ssl_ca_certs")
     func systemTrustStoreByDefault() async throws {
         try await Self.withTLSServer { _, tlsPort, _ in
-            let store = RedisStore(endpoint: try RedisEndpoint(url: "rediss://127.0.0.1:\(tlsPort)"), logger: Support.logger)
-            let error = await Support.expectKVError { () async throws(KVError) in
-                try await store.ping(deadline: Support.deadline())
-            }
-            #expect(error?.code == .tls)
+            let store = try await Self.refusedStore("rediss://127.0.0.1:\(tlsPort)")
             await store.shutdown()
         }
     }
