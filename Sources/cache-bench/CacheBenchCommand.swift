@@ -176,6 +176,12 @@ struct CacheBenchCommand: AsyncParsableCommand {
                     checksum &+= (try? CacheEntryCodec.decode(encoded, expectedKey: "question"))?.entry.value.count ?? 0
                 }
             }
+            // Informational: the key check every KV hit also pays, on the I/O thread, before the reply is accepted.
+            try await recorder.run("codec.keyprobe") {
+                ConcurrentCaseRunner.runSynchronous(name: "codec.keyprobe", duration: duration / 2, batchSize: 8) { _ in
+                    checksum &+= EnvelopeKeyProbe.probe(encoded, expectedKey: "question") == .matches ? 1 : 0
+                }
+            }
         }
 
         // Invalidation of 100 k keys, once (seeding dominates a round): the cache against redis-cli.

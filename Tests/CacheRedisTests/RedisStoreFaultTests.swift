@@ -130,10 +130,12 @@ struct RedisStoreFaultTests {
         let store = RedisStore(endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port)), logger: Support.logger)
         let started = ContinuousClock.now
         let error = await Support.expectKVError { () async throws(KVError) in
-            try await store.ping(deadline: started + .seconds(3))
+            try await store.ping(deadline: started + .seconds(10))
         }
         #expect(error?.code == .connectionRefused)
-        #expect(ContinuousClock.now - started < .seconds(1), "\(String(describing: error))")
+        // Well before the 10 s deadline: a refused connect fails the held call at once. The margin is wide
+        // because the test machine is shared (this bound failed at 1 s under load on main too).
+        #expect(ContinuousClock.now - started < .seconds(5), "\(String(describing: error))")
         await store.shutdown()
     }
 
