@@ -40,9 +40,8 @@ extension TieredCache {
         }
         var memoryExpiry: ContinuousClock.Instant?
         if let expiresAt = decoded.expiresAt {
-            let remaining = expiresAt.timeIntervalSinceNow
-            guard remaining > 0 else { return .miss }
-            memoryExpiry = .now + .milliseconds(Int64(remaining * 1000))
+            guard let expiry = Self.memoryExpiry(for: expiresAt, now: .now) else { return .miss }
+            memoryExpiry = expiry
         } else if let ttl = configuration.defaultTTL {
             memoryExpiry = .now + ttl
         }
@@ -52,6 +51,17 @@ extension TieredCache {
             "latency_us": "\(elapsed / .microseconds(1))",
         ])
         return .hit(decoded.entry)
+    }
+
+    /// The memory-tier expiry of an entry stored with `expiresAt`, or `nil` when it has expired. Stored
+    /// dates come from any writer: the time left is clamped (to the codec's timestamp range, 273 790
+    /// years), so no date, however far or odd, can overflow the conversion to a clock instant.
+    static func memoryExpiry(for expiresAt: Date, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let remaining = expiresAt.timeIntervalSinceNow
+        // `!(remaining > 0)` also catches NaN.
+        guard remaining > 0 else { return nil }
+        let longest = CacheEntryCodec.timestampRange.upperBound / 1000
+        return now + .milliseconds(Int64(min(remaining, longest) * 1000))
     }
 
     /// Starts a KV write the caller does not wait for; dropped (and counted) when too many are running.
