@@ -299,6 +299,32 @@ struct TieredCacheRedisTests {
         await fresh.shutdown()
     }
 
+    @Test("a 64 MiB value written by another client is a logged miss, never transferred whole; a 2 MiB set is refused")
+    func oversizedEntries() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        // A well-formed envelope, only too big: the size alone must make it a miss.
+        let huge = Array(#"{"v":1,"key":"big","value":""#.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 64 << 20)
+            + Array(#"","source":"kb"}"#.utf8)
+        let reply = try await server.pipeline([[Array("SET".utf8), Array("pcache:big".utf8), huge]])
+        #expect(reply.first == Array("+OK\r\n".utf8))
+        let cache = try makeCache(server)
+        let sentBefore = try await RedisStoreTestSupport.infoField("total_net_output_bytes", section: "stats", of: server)
+        let found = await cache.lookup("big")
+        let sentAfter = try await RedisStoreTestSupport.infoField("total_net_output_bytes", section: "stats", of: server)
+        #expect(found.entry == nil)
+        #expect(found.kvError == nil)
+        #expect(sentAfter - sentBefore < 4 << 20, "the server sent \(sentAfter - sentBefore) bytes for a 64 MiB value")
+        let stats = cache.statistics()
+        #expect(stats.entriesTooLarge == 1 && stats.kvErrors == 0 && stats.fallbacks == 0)
+
+        await cache.set("too big to store", CacheEntry(text: String(repeating: "y", count: 2 << 20), source: .llm))
+        await cache.waitForBackgroundWrites()
+        #expect(try await server.command(["EXISTS", "pcache:too big to store"]) == ":0\r\n")
+        #expect(cache.statistics().entriesTooLarge == 2)
+        await cache.shutdown()
+    }
+
     @Test("binary values and malformed stored entries")
     func binaryAndMalformed() async throws {
         let server = try await RedisServer.start()

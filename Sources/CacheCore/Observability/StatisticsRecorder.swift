@@ -16,6 +16,7 @@ final class StatisticsRecorder: Sendable {
         var writeBacks = 0
         var malformedEntries = 0
         var rejectedKeys = 0
+        var entriesTooLarge = 0
         // Microseconds; up to an hour, 3 significant digits.
         var kvLatency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
@@ -54,6 +55,7 @@ final class StatisticsRecorder: Sendable {
     func recordWriteBack() { counts.withLock { $0.writeBacks += 1 } }
     func recordMalformedEntry() { counts.withLock { $0.malformedEntries += 1 } }
     func recordRejectedKey() { counts.withLock { $0.rejectedKeys += 1 } }
+    func recordEntryTooLarge() { counts.withLock { $0.entriesTooLarge += 1 } }
 
     func snapshot(mode: String, memory: MemoryTier.Usage) -> CacheStatistics {
         counts.withLock { counts in
@@ -82,6 +84,7 @@ final class StatisticsRecorder: Sendable {
                 writeBacks: counts.writeBacks,
                 malformedEntries: counts.malformedEntries,
                 rejectedKeys: counts.rejectedKeys,
+                entriesTooLarge: counts.entriesTooLarge,
                 memoryEntries: memory.entries,
                 memoryBytes: memory.bytes,
                 memoryEvictions: memory.evictions)

@@ -13,7 +13,16 @@ extension TieredCache {
         let started = ContinuousClock.now
         let bytes: [UInt8]?
         do {
-            bytes = try await store.get(key.backendKey, deadline: started + configuration.kvDeadline)
+            bytes = try await store.get(
+                key.backendKey, maximumBytes: configuration.maximumEntryBytes, verify: nil,
+                deadline: started + configuration.kvDeadline)
+        } catch where error.code == .valueTooLarge {
+            // Someone stored more than we will load: a miss like a malformed entry, not a KV failure.
+            let elapsed = ContinuousClock.now - started
+            statisticsRecorder.recordKVLatency(elapsed)
+            metrics.recordLatency(elapsed, operation: .get, succeeded: true)
+            recordEntryTooLarge(key, operation: .get, bytes: nil)
+            return .miss
         } catch {
             recordKVFailure(error, operation: .get, key: key, started: started)
             return .failed(error.code)
@@ -64,8 +73,36 @@ extension TieredCache {
         return now + .milliseconds(Int64(min(remaining, longest) * 1000))
     }
 
+    /// The envelope stored for `entry` at `key` with `ttl`, or `nil` (logged and counted) when it is over
+    /// ``CacheConfiguration/maximumEntryBytes``.
+    func encodeWithinLimit(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?) -> [UInt8]? {
+        let expiresAt = ttl.map { Date().addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
+        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt)
+        guard bytes.count <= configuration.maximumEntryBytes else {
+            recordEntryTooLarge(key, operation: .set, bytes: bytes.count)
+            return nil
+        }
+        return bytes
+    }
+
+    /// Logs and counts an entry over the size limit: read as a miss (`bytes` unknown, it was never
+    /// loaded) or refused on write.
+    func recordEntryTooLarge(_ key: CacheKey, operation: CacheMetrics.Operation, bytes: Int?) {
+        statisticsRecorder.recordEntryTooLarge()
+        (operation == .get ? metrics.tooLargeRead : metrics.tooLargeWrite).increment()
+        var metadata: Logger.Metadata = [
+            "key": "\(Self.loggable(key.normalized))",
+            "operation": "\(operation.rawValue)",
+            "maximum_bytes": "\(configuration.maximumEntryBytes)",
+        ]
+        if let bytes { metadata["bytes"] = "\(bytes)" }
+        logger.warning("cache_entry_too_large", metadata: metadata)
+    }
+
     /// Starts a KV write the caller does not wait for; dropped (and counted) when too many are running.
-    func writeInBackground(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, store: any KVStore) {
+    /// `encoded` is the envelope when the caller already made it; entries over the size limit are never sent.
+    func writeInBackground(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, store: any KVStore, encoded: [UInt8]? = nil) {
+        guard let bytes = encoded ?? encodeWithinLimit(key, entry, ttl: ttl) else { return }
         guard backgroundWrites.tryStart() else {
             statisticsRecorder.recordBackgroundWriteDropped()
             metrics.backgroundDropped.increment()
@@ -73,8 +110,6 @@ extension TieredCache {
             return
         }
         statisticsRecorder.recordBackgroundWrite()
-        let expiresAt = ttl.map { Date().addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
-        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt)
         Task {
             defer { backgroundWrites.finish() }
             let started = ContinuousClock.now

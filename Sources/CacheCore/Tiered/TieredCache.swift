@@ -16,7 +16,7 @@ import Synchronization
 /// Every KV operation has a hard deadline (``CacheConfiguration/kvDeadline``); failures are classified,
 /// logged (`cache_kv_error`), counted, and never reach the caller. Without a KV store the cache is
 /// memory-only. Logs: `cache_kv_hit`, `cache_kv_miss`, `cache_memory_hit`, `cache_memory_miss`,
-/// `cache_kv_error`, `cache_key_rejected`, `cache_entry_malformed`, `cache_mode`.
+/// `cache_kv_error`, `cache_key_rejected`, `cache_entry_malformed`, `cache_entry_too_large`, `cache_mode`.
 public final class TieredCache: Sendable {
     /// The configuration the cache was created with.
     public let configuration: CacheConfiguration
@@ -100,14 +100,17 @@ public final class TieredCache: Sendable {
     /// Stores `entry` at `key`: in memory at once, and in the KV tier in the background.
     ///
     /// `ttl` defaults to ``CacheConfiguration/defaultTTL``. A KV failure leaves the entry in memory and is
-    /// logged as `cache_kv_error`; the caller never waits for, nor hears about, the KV write.
+    /// logged as `cache_kv_error`; the caller never waits for, nor hears about, the KV write. An entry whose
+    /// envelope is over ``CacheConfiguration/maximumEntryBytes`` is refused (`cache_entry_too_large`) and
+    /// stored in neither tier.
     public func set(_ key: String, _ entry: CacheEntry, ttl: Duration? = nil) async {
         guard let cacheKey = makeKey(key) else { return }
         let ttl = ttl ?? configuration.defaultTTL
         if let ttl, ttl <= .zero { return }
+        guard let encoded = encodeWithinLimit(cacheKey, entry, ttl: ttl) else { return }
         memory.set(cacheKey.normalized, entry, expiresAt: ttl.map { ContinuousClock.now + $0 })
         if let store = currentStore {
-            writeInBackground(cacheKey, entry, ttl: ttl, store: store)
+            writeInBackground(cacheKey, entry, ttl: ttl, store: store, encoded: encoded)
         }
     }
 
