@@ -44,3 +44,20 @@ struct TieredCacheHostileInputTests {
         #expect(stats.entriesTooLarge == (outcome == .tooLarge ? 1 : 0), "\(name)")
     }
 }
+
+@Suite("TieredCache hostile keys")
+struct TieredCacheHostileKeyTests {
+    @Test("the empty key is a key, and an all-star pattern invalidates it in both tiers, as SCAN MATCH does")
+    func emptyKey() async {
+        let store = ScriptedKVStore()
+        let cache = TieredCache(kvStore: store, logger: Logger(label: "test"))
+        await cache.set("", CacheEntry(text: "empty", source: .kb))
+        await cache.waitForBackgroundWrites()
+        #expect(store.raw("pcache:") != nil)
+        #expect(await cache.get("")?.text == "empty")
+        let report = await cache.invalidate("**")
+        #expect(report.memoryRemoved == 1)
+        #expect(report.kvRemoved == 1)
+        #expect(store.raw("pcache:") == nil)
+    }
+}
