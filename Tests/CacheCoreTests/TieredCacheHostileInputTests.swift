@@ -6,7 +6,7 @@ import Testing
 /// cache: every one ends as the hit or the logged, counted miss the table promises, never a trap or a KV error.
 @Suite("TieredCache hostile stored entries")
 struct TieredCacheHostileInputTests {
-    enum Outcome: Sendable { case hit, malformed, expired, tooLarge }
+    enum Outcome: Sendable { case hit, malformed, expired, tooLarge, newerVersion, misPaired, keyless }
 
     static func envelope(_ fields: String, key: String = "q") -> [UInt8] {
         Array(#"{"v":1,"key":"\#(key)","value":"answer","source":"kb",\#(fields)}"#.utf8)
@@ -20,8 +20,9 @@ struct TieredCacheHostileInputTests {
         ("fractional far-future expiresAt", envelope(#""createdAt":0.5,"expiresAt":8.6e15"#), .hit),
         ("huge createdAt", envelope(#""createdAt":-1e19"#), .malformed),
         ("infinite createdAt", envelope(#""createdAt":1e309"#), .malformed),
-        ("future version", Array(#"{"v":2,"key":"q","value":"answer","source":"kb"}"#.utf8), .malformed),
-        ("wrong key", envelope(#""createdAt":0"#, key: "p"), .malformed),
+        ("future version", Array(#"{"v":2,"key":"q","value":"answer","source":"kb"}"#.utf8), .newerVersion),
+        ("wrong key", envelope(#""createdAt":0"#, key: "p"), .misPaired),
+        ("no key field", Array(#"{"v":1,"value":"answer","source":"kb"}"#.utf8), .keyless),
         ("truncated JSON", Array(envelope(#""createdAt":0"#).dropLast(5)), .malformed),
         ("number JSON forbids", envelope(#""createdAt":01"#), .malformed),
         ("over the size limit", envelope(#""createdAt":0,"pad":""# + String(repeating: "x", count: 1 << 20) + "\""), .tooLarge),
@@ -38,10 +39,18 @@ struct TieredCacheHostileInputTests {
         store.store(raw: bytes, at: "pcache:q")
         let found = await cache.lookup("q")
         let stats = cache.statistics()
-        #expect(found.kvError == nil && stats.kvErrors == 0 && stats.fallbacks == 0, "\(name)")
         #expect((found.entry != nil) == (outcome == .hit), "\(name)")
         #expect(stats.malformedEntries == (outcome == .malformed ? 1 : 0), "\(name)")
         #expect(stats.entriesTooLarge == (outcome == .tooLarge ? 1 : 0), "\(name)")
+        #expect(stats.newerVersionEntries == (outcome == .newerVersion ? 1 : 0), "\(name)")
+        #expect(stats.keylessEntries == (outcome == .keyless ? 1 : 0), "\(name)")
+        #expect(stats.misPairedReplies == (outcome == .misPaired ? 1 : 0), "\(name)")
+        if outcome == .misPaired {
+            // A reply naming another key is proof of a reply paired with the wrong command: a protocol error.
+            #expect(found.kvError == .protocolError, "\(name)")
+        } else {
+            #expect(found.kvError == nil && stats.kvErrors == 0 && stats.fallbacks == 0, "\(name)")
+        }
     }
 }
 
