@@ -14,6 +14,13 @@ enum RawRedisConnection {
     /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends `arguments` and returns
     /// the reply's raw RESP text.
     static func roundTrip(port: Int, arguments: [String], password: String?, timeout: Duration) throws -> String {
+        try roundTrips(port: port, commands: [arguments], password: password, timeout: timeout)[0]
+    }
+
+    /// Like ``roundTrip(port:arguments:password:timeout:)`` for several commands on one connection,
+    /// pipelined (all written, then all replies read): one connection for thousands of commands, and the
+    /// way to send `ASKING` right before the command it is for.
+    static func roundTrips(port: Int, commands: [[String]], password: String?, timeout: Duration) throws -> [String] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
         defer { close(fd) }
@@ -30,12 +37,19 @@ enum RawRedisConnection {
         guard connected == 0 else { throw Failure(description: "connect to port \(port) failed: errno \(errno)") }
         var reader = Reader(fd: fd)
         if let password {
-            try send(fd, ["AUTH", password])
+            try send(fd, encode(["AUTH", password]))
             let reply = try reader.readReply()
             guard reply.hasPrefix("+OK") else { throw Failure(description: "AUTH failed: \(reply)") }
         }
-        try send(fd, arguments)
-        return try reader.readReply()
+        // Written in batches so neither side's socket buffer fills while the other waits to be read.
+        var replies: [String] = []
+        replies.reserveCapacity(commands.count)
+        for start in stride(from: 0, to: commands.count, by: 256) {
+            let batch = commands[start..<min(start + 256, commands.count)]
+            try send(fd, batch.flatMap { encode($0) })
+            for _ in batch { replies.append(try reader.readReply()) }
+        }
+        return replies
     }
 
     static func encode(_ arguments: [String]) -> [UInt8] {
@@ -49,8 +63,7 @@ enum RawRedisConnection {
         return bytes
     }
 
-    private static func send(_ fd: Int32, _ arguments: [String]) throws {
-        let bytes = encode(arguments)
+    private static func send(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

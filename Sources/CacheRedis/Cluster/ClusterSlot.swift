@@ -1,0 +1,88 @@
+/// One of Redis Cluster's 16384 hash slots: the unit in which keys are assigned to shards.
+///
+/// A key's slot is `CRC16(key) mod 16384` (CRC16-CCITT/XMODEM, as Redis's `crc16.c`), computed over the
+/// key's hash tag when it has one, exactly as Redis's `keyHashSlot`: the bytes between the first `{` and
+/// the first `}` after it, provided they are not empty. So `{user1000}.following` and
+/// `{user1000}.followers` share a slot, `foo{}{bar}` hashes whole, and `foo{{bar}}zap` hashes `{bar`.
+public struct ClusterSlot: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The number of slots in a cluster.
+    public static let count = 16384
+
+    /// The slot number, `0..<16384`.
+    public let rawValue: UInt16
+
+    /// A slot from its number; nil outside `0..<16384`.
+    public init?(rawValue: UInt16) {
+        guard Int(rawValue) < Self.count else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A slot from its number; nil outside `0..<16384` (for numbers read from a server's reply).
+    public init?(_ value: Int) {
+        guard value >= 0, value < Self.count else { return nil }
+        self.rawValue = UInt16(value)
+    }
+
+    private init(unchecked rawValue: UInt16) {
+        self.rawValue = rawValue
+    }
+
+    /// The slot of a key given as bytes (keys are binary-safe).
+    public init(key: some Collection<UInt8>) {
+        // The contiguous path keeps the per-request cost to a table lookup per byte: routing sits on every
+        // request of a cluster store, whose goal is near one node's throughput.
+        if let slot = key.withContiguousStorageIfAvailable({ Self.slot(of: $0) }) {
+            self = slot
+        } else {
+            self = Array(key).withUnsafeBufferPointer { Self.slot(of: $0) }
+        }
+    }
+
+    /// The slot of a key given as a string (hashed as its UTF-8 bytes, as the server sees them).
+    public init(key: String) {
+        var key = key
+        self = key.withUTF8 { Self.slot(of: $0) }
+    }
+
+    /// The slot's number as an `Int`, for indexing.
+    public var index: Int { Int(rawValue) }
+
+    public var description: String { String(rawValue) }
+
+    public static func < (lhs: ClusterSlot, rhs: ClusterSlot) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    private static func slot(of key: UnsafeBufferPointer<UInt8>) -> ClusterSlot {
+        ClusterSlot(unchecked: crc16(hashedPart(of: key)) & 0x3FFF)
+    }
+
+    /// The part of the key that decides the slot: the hash tag when there is a non-empty one, else the key.
+    static func hashedPart(of key: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let open = key.firstIndex(of: UInt8(ascii: "{")) else { return key }
+        let afterOpen = open + 1
+        guard afterOpen < key.count,
+            let close = key[afterOpen...].firstIndex(of: UInt8(ascii: "}")),
+            close > afterOpen
+        else { return key }
+        return UnsafeBufferPointer(rebasing: key[afterOpen..<close])
+    }
+
+    /// CRC16-CCITT (XMODEM): polynomial 0x1021, initial value 0, no reflection, no final XOR.
+    static func crc16(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16 {
+        var crc: UInt16 = 0
+        crc16Table.withUnsafeBufferPointer { table in
+            for byte in bytes {
+                crc = (crc << 8) ^ table[Int(UInt8(truncatingIfNeeded: crc >> 8) ^ byte)]
+            }
+        }
+        return crc
+    }
+
+    /// The CRC16 lookup table, computed once from the polynomial rather than pasted as 256 literals.
+    private static let crc16Table: [UInt16] = (0..<256).map { value in
+        var crc = UInt16(value) << 8
+        for _ in 0..<8 {
+            crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1
+        }
+        return crc
+    }
+}
