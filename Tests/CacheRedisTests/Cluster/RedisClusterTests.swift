@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+import RedisServerSupport
+import Testing
+
+@testable import CacheRedis
+
+@Suite("RedisCluster harness: create, parse, reshard, fail over, restart")
+struct RedisClusterTests {
+    @Test("3 primaries: every slot served, all nodes agree, CLUSTER SHARDS and CLUSTER SLOTS parse to that map")
+    func createAndParse() async throws {
+        let cluster = try await RedisCluster.start(options: .init(primaries: 3))
+        defer { cluster.cleanUp() }
+        let layout = try await cluster.layout()
+        #expect(layout.primaries.count == 3)
+        #expect(layout.primaries.keys.map { layout.slotCount(of: $0) }.reduce(0, +) == 16384)
+        #expect(layout.replicaOf.isEmpty)
+
+        for (number, server) in cluster.servers.enumerated() {
+            let asked = ClusterNodeAddress(host: "127.0.0.1", port: cluster.announcedPorts[number])
+            let shards = try ClusterTopology(
+                clusterShardsReply: RedisReply(try #require(RawRedisReply(try await server.command(["CLUSTER", "SHARDS"])))),
+                askedNode: asked)
+            let slots = try ClusterTopology(
+                clusterSlotsReply: RedisReply(try #require(RawRedisReply(try await server.command(["CLUSTER", "SLOTS"])))),
+                askedNode: asked)
+            #expect(shards.isComplete && slots.isComplete)
+            #expect(shards.layout == slots.layout)
+            for slot in stride(from: 0, to: 16384, by: 97) {
+                let owner = try #require(layout.primary(ofSlot: slot))
+                #expect(shards.primary(for: try #require(ClusterSlot(slot)))?.port == cluster.announcedPorts[owner])
+            }
+        }
+        // The nodes' own routing agrees with ours: each key is accepted by the primary we pick.
+        var client = ClusterTestClient(cluster: cluster)
+        for index in 0..<300 {
+            let reply = try await client.execute(["SET", "key:\(index)", "value:\(index)"], key: "key:\(index)")
+            #expect(reply == .status("OK"))
+        }
+        #expect(client.counts.moved == 0)
+        #expect(client.counts.ask == 0)
+    }
+
+    @Test("moving slots while requests run: clients see ASK then MOVED, and every answer is right")
+    func reshardUnderTraffic() async throws {
+        let cluster = try await RedisCluster.start(options: .init(primaries: 3))
+        defer { cluster.cleanUp() }
+        let before = try await cluster.layout()
+        let source = try #require(before.primary(ofSlot: 0))
+        let target = try #require(before.primary(ofSlot: 16383))
+        let sourceSlots = try #require(before.primaries[source]).flatMap { Array($0) }
+        let moving = Set(sourceSlots.suffix(40))
+
+        // Keys of the slots that will move, so the traffic meets the migration.
+        var keys: [String] = []
+        var candidate = 0
+        while keys.count < 200 {
+            let key = "reshard:\(candidate)"
+            if moving.contains(ClusterSlot(key: key).index) { keys.append(key) }
+            candidate += 1
+        }
+        var client = ClusterTestClient(cluster: cluster)
+        var expected: [String: String] = [:]
+        for key in keys {
+            _ = try await client.execute(["SET", key, "v0:\(key)"], key: key)
+            expected[key] = "v0:\(key)"
+        }
+
+        let done = DoneFlag()
+        let move = Task {
+            defer { done.set() }
+            return try await cluster.moveSlots(40, from: source, to: target, holdingEachSlot: .milliseconds(30))
+        }
+        var wrong: [String] = []
+        var requests = 0
+        var round = 0
+        while true {
+            let finished = done.isSet
+            for key in keys.shuffled().prefix(20) {
+                requests += 1
+                if requests.isMultiple(of: 4) {
+                    let value = "v\(round):\(key)"
+                    #expect(try await client.execute(["SET", key, value], key: key) == .status("OK"))
+                    expected[key] = value
+                } else {
+                    let reply = try await client.execute(["GET", key], key: key)
+                    if reply != .bulk(expected[key]) { wrong.append("\(key): \(reply)") }
+                }
+            }
+            round += 1
+            if finished { break }
+        }
+        let moved = try await move.value
+        #expect(Set(moved) == moving)
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        #expect(client.counts.ask > 0)
+        #expect(client.counts.moved > 0)
+        let after = try await cluster.layout()
+        for slot in moving { #expect(after.primary(ofSlot: slot) == target) }
+        // After the refreshes the redirections caused, the map routes the moved slots without a hop.
+        let movedCount = client.counts.moved
+        for key in keys { #expect(try await client.execute(["GET", key], key: key) == .bulk(expected[key])) }
+        #expect(client.counts.moved == movedCount)
+    }
+}
+
+/// A flag one task sets and another polls.
+final class DoneFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
