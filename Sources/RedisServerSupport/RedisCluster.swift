@@ -159,6 +159,8 @@ public final class RedisCluster: Sendable {
                 "--cluster-announce-ip", "127.0.0.1",
                 "--cluster-announce-bus-port", String(busPort),
                 "--include", include.path,
+                // A replica's full sync would otherwise wait 5 s for more replicas to share the transfer.
+                "--repl-diskless-sync-delay", "0",
             ] + options.extraArguments
             do {
                 return try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments), logger: logger)

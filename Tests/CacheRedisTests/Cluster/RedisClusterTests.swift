@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import RedisServerSupport
+@testable import RedisServerSupport
 import Testing
 
 @testable import CacheRedis
@@ -109,4 +109,60 @@ final class DoneFlag: Sendable {
     private let value = Atomic<Bool>(false)
     func set() { value.store(true, ordering: .releasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+@Suite("RedisCluster harness with replicas: failover and restart")
+struct RedisClusterFailoverTests {
+    @Test("killing a primary promotes its replica; the state machine finds it and the data; the old primary rejoins as replica")
+    func failoverAndRestart() async throws {
+        let cluster = try await RedisCluster.start(options: .init(primaries: 3, replicasPerPrimary: 1))
+        defer { cluster.cleanUp() }
+        let layout = try await cluster.layout()
+        #expect(layout.primaries.count == 3)
+        #expect(layout.replicaOf.count == 3)
+        let victim = try #require(layout.primary(ofSlot: 0))
+        let replica = try #require(layout.replicas(of: victim).first)
+
+        var client = ClusterTestClient(cluster: cluster)
+        let keys = (0..<300).map { "failover:\($0)" }.filter { layout.primary(ofSlot: ClusterSlot(key: $0).index) == victim }
+        for key in keys { _ = try await client.execute(["SET", key, "value-\(key)"], key: key) }
+        // The writes must have reached the replica before the crash, or the failover could lose them.
+        let acknowledged = try await cluster.servers[victim].command(["WAIT", "1", "2000"])
+        #expect(acknowledged == ":1\r\n")
+
+        let promoted = try await cluster.failOver(primary: victim)
+        #expect(promoted == replica)
+        let after = try await cluster.layout()
+        #expect(after.primary(ofSlot: 0) == promoted)
+        #expect(after.failing.contains(victim))
+
+        // The client still routes slot 0 to the dead node: that request fails, orders a refresh, and the
+        // next one goes to the promoted replica, which has the data.
+        let key = try #require(keys.first)
+        await #expect(throws: ClusterRequestFailure.self) { try await client.execute(["GET", key], key: key) }
+        #expect(client.counts.unreachable == 1)
+        for key in keys { #expect(try await client.execute(["GET", key], key: key) == .bulk("value-\(key)")) }
+        #expect(client.state.topology?.primary(for: ClusterSlot(key: key))?.port == cluster.announcedPorts[promoted])
+
+        try await cluster.restart(node: victim)
+        let rejoined = try await cluster.layout()
+        #expect(rejoined.replicaOf[victim] == promoted)
+        #expect(rejoined.failing.isEmpty)
+    }
+
+    @Test("cleanUp stops every node and removes every directory")
+    func cleanUp() async throws {
+        let cluster = try await RedisCluster.start(options: .init(primaries: 3))
+        let directories = cluster.servers.map(\.directory)
+        #expect(cluster.servers.allSatisfy { $0.isRunning })
+        cluster.cleanUp()
+        #expect(cluster.servers.allSatisfy { !$0.isRunning })
+        #expect(directories.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
+        #expect(!FileManager.default.fileExists(atPath: cluster.configDirectory.path))
+    }
+
+    @Test("fewer than 3 primaries is refused with a clear error")
+    func tooSmall() async {
+        await #expect(throws: RedisCluster.ClusterError.self) { try await RedisCluster.start(options: .init(primaries: 2)) }
+    }
 }
