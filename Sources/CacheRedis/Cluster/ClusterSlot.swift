@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One of Redis Cluster's 16384 hash slots: the unit in which keys are assigned to shards.
 ///
 /// A key's slot is `CRC16(key) mod 16384` (CRC16-CCITT/XMODEM, as Redis's `crc16.c`), computed over the
@@ -57,13 +63,19 @@ public struct ClusterSlot: RawRepresentable, Hashable, Comparable, Sendable, Cus
 
     /// The part of the key that decides the slot: the hash tag when there is a non-empty one, else the key.
     static func hashedPart(of key: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let open = key.firstIndex(of: UInt8(ascii: "{")) else { return key }
+        guard let open = firstIndex(of: UInt8(ascii: "{"), in: key, from: 0) else { return key }
         let afterOpen = open + 1
-        guard afterOpen < key.count,
-            let close = key[afterOpen...].firstIndex(of: UInt8(ascii: "}")),
-            close > afterOpen
-        else { return key }
+        guard let close = firstIndex(of: UInt8(ascii: "}"), in: key, from: afterOpen), close > afterOpen else { return key }
         return UnsafeBufferPointer(rebasing: key[afterOpen..<close])
+    }
+
+    /// `memchr`, which scans a word or a vector at a time: most keys have no tag, so the whole key is
+    /// searched for `{` on every request.
+    private static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base)
     }
 
     /// CRC16-CCITT (XMODEM): polynomial 0x1021, initial value 0, no reflection, no final XOR.
