@@ -150,6 +150,34 @@ struct RedisClusterFailoverTests {
         #expect(rejoined.failing.isEmpty)
     }
 
+    @Test("a primary lost without a replica: its slots answer CLUSTERDOWN, retried within the deadline, then given up")
+    func clusterDown() async throws {
+        let cluster = try await RedisCluster.start(options: .init(primaries: 3))
+        defer { cluster.cleanUp() }
+        let layout = try await cluster.layout()
+        let victim = try #require(layout.primary(ofSlot: 0))
+        let survivor = try #require(layout.primary(ofSlot: 16383))
+        var client = ClusterTestClient(cluster: cluster)
+        _ = try await client.execute(["SET", "{a}", "1"], key: "{a}")
+
+        await cluster.kill(node: victim)
+        // With full coverage required (the default), the survivors stop serving once they mark it failed.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if try await cluster.bulkText(cluster.servers[survivor], ["CLUSTER", "INFO"]).contains("cluster_state:fail") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let key = try #require((0..<1000).map { "down:\($0)" }.first { layout.primary(ofSlot: ClusterSlot(key: $0).index) == survivor })
+        await #expect(throws: ClusterRequestFailure.retriesExhausted(.clusterDown("CLUSTERDOWN The cluster is down"))) {
+            try await client.execute(["GET", key], key: key, timeout: .seconds(5))
+        }
+        #expect(client.counts.retries == 4)
+        // A deadline too short for the next backoff ends the request early instead.
+        await #expect(throws: ClusterRequestFailure.deadlineExceeded) {
+            try await client.execute(["GET", key], key: key, timeout: .milliseconds(25))
+        }
+    }
+
     @Test("cleanUp stops every node and removes every directory")
     func cleanUp() async throws {
         let cluster = try await RedisCluster.start(options: .init(primaries: 3))
