@@ -16,8 +16,14 @@ struct ClusterTopologyElection: Sendable {
     private var candidates: [ClusterTopology.Layout: Candidate] = [:]
     private var ballots: [ClusterNodeAddress: (layout: ClusterTopology.Layout, epoch: UInt64?)] = [:]
 
-    /// An empty election.
-    init() {}
+    /// How many nodes will be asked; a decision needs a majority of them too.
+    private let expectedVoters: Int
+
+    /// An empty election among `expectedVoters` nodes (0 when unknown: then a view needs a majority of
+    /// the nodes it names itself).
+    init(expectedVoters: Int = 0) {
+        self.expectedVoters = expectedVoters
+    }
 
     /// Records `voter`'s view, with the config epoch it reported when known.
     mutating func vote(_ topology: ClusterTopology, from voter: ClusterNodeAddress, epoch: UInt64? = nil) {
@@ -52,11 +58,12 @@ struct ClusterTopologyElection: Sendable {
     /// The winner's vote count.
     var winnerVotes: Int { leader?.votes ?? 0 }
 
-    /// Whether the winner is complete and held by a majority of the nodes it names itself, so asking
-    /// further nodes cannot change the outcome (a refresh may stop there).
+    /// Whether the winner is complete and held by a majority both of the nodes it names itself and of
+    /// the nodes to be asked, so further answers cannot change the outcome (a refresh may stop there).
+    /// The second majority keeps a stale view naming a single node from deciding on its one vote.
     var isDecided: Bool {
         guard let leader, leader.topology.isComplete else { return false }
-        return leader.votes >= leader.topology.nodeCount / 2 + 1
+        return leader.votes >= max(leader.topology.nodeCount, expectedVoters) / 2 + 1
     }
 
     private var leader: Candidate? {

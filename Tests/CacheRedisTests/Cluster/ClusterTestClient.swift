@@ -72,19 +72,17 @@ struct ClusterTestClient {
         while let current = next { next = await refreshOnce(current) }
     }
 
-    /// Asks the candidates for `CLUSTER SHARDS` until a view is decided, and reports the elected one.
+    /// Runs one discovery over raw connections and reports the elected view.
     private mutating func refreshOnce(_ order: ClusterStateMachine.RefreshOrder) async -> ClusterStateMachine.RefreshOrder? {
         counts.refreshes += 1
-        var election = ClusterTopologyElection()
-        for node in order.candidates {
-            guard let server = try? server(at: node), server.isRunning,
-                let raw = try? await server.command(["CLUSTER", "SHARDS"]), let reply = RawRedisReply(raw),
-                let topology = try? ClusterTopology(clusterShardsReply: RedisReply(reply), askedNode: node)
-            else { continue }
-            election.vote(topology, from: node)
-            if election.isDecided { break }
+        let cluster = cluster
+        let outcome = await ClusterTopologyDiscovery.discover(candidates: order.candidates) { node, command in
+            guard let index = cluster.announcedPorts.firstIndex(of: node.port), cluster.servers[index].isRunning,
+                let reply = RawRedisReply(try await cluster.servers[index].command(command, timeout: .seconds(1)))
+            else { throw ClusterRequestFailure.nodeUnreachable(node) }
+            return RedisReply(reply)
         }
-        if let winner = election.winner { return state.refreshSucceeded(winner, now: .now) }
+        if let winner = outcome.topology { return state.refreshSucceeded(winner, now: .now) }
         return state.refreshFailed(now: .now)
     }
 

@@ -32,6 +32,17 @@ struct ClusterTopologyElectionTests {
         #expect(election.voteCount == 3)
     }
 
+    @Test("a stale view naming one node does not decide on its single vote when more nodes are asked")
+    func expectedVoters() throws {
+        let lone = try view(primaries: [7009])
+        var election = ClusterTopologyElection(expectedVoters: 4)
+        election.vote(lone, from: B.address(7009))
+        #expect(!election.isDecided)
+        var unknownCount = ClusterTopologyElection()
+        unknownCount.vote(lone, from: B.address(7009))
+        #expect(unknownCount.isDecided)
+    }
+
     @Test("ids and health do not split the vote; addresses and slots do")
     func layoutEquality() throws {
         let one = try view(primaries: [7000, 7001, 7002])
