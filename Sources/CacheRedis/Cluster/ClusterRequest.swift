@@ -7,9 +7,9 @@ struct ClusterRequest: Sendable {
     /// The request's deadline (the cache's KV deadline): no redirect or retry is started past it.
     let deadline: ContinuousClock.Instant
     /// `MOVED` and `ASK` replies followed so far.
-    internal(set) var redirections = 0
+    var redirections = 0
     /// `TRYAGAIN` and `CLUSTERDOWN` replies waited out so far.
-    internal(set) var retries = 0
+    var retries = 0
 
     /// A request for `slot` that must finish by `deadline`.
     init(slot: ClusterSlot, deadline: ContinuousClock.Instant) {

@@ -91,16 +91,16 @@ struct ClusterStateMachine: Sendable {
         let action: RequestAction
         if now >= request.deadline {
             action = .fail(.deadlineExceeded)
-        } else if let topology {
-            if let shard = topology.shardIndex(for: request.slot) {
-                action = .send(to: topology.shards[shard].primary.address, asking: false)
-            } else {
-                wantRefresh()
-                action = .fail(.slotUncovered(request.slot))
-            }
-        } else {
+        } else if let primary = topology?.primary(for: request.slot) {
+            // Optional chaining reads the map in place; binding `topology` to a local would copy it and
+            // retain and release its arrays on every request.
+            action = .send(to: primary, asking: false)
+        } else if topology == nil {
             wantRefresh()
             action = .fail(.noTopology)
+        } else {
+            wantRefresh()
+            action = .fail(.slotUncovered(request.slot))
         }
         return Decision(action: action, refresh: startRefreshIfDue(now: now))
     }

@@ -11,6 +11,9 @@ struct ClusterTopology: Sendable {
     private(set) var shards: [ClusterShard]
     /// For each slot, the index of its shard in ``shards``, or ``uncovered``.
     private var slotOwners: [UInt16]
+    /// Each shard's primary address, by shard index: routing reads this instead of copying a whole
+    /// ``ClusterShard`` (whose arrays and id would be retained and released on every request).
+    private var primaryAddresses: [ClusterNodeAddress]
     /// The shard each primary leads, to apply a `MOVED` without a scan.
     private var shardByPrimary: [ClusterNodeAddress: Int]
     /// How many slots some shard serves.
@@ -20,6 +23,7 @@ struct ClusterTopology: Sendable {
     init(shards: [ClusterShard]) throws(ClusterTopologyError) {
         guard shards.count < Int(Self.uncovered) else { throw .malformed("\(shards.count) shards") }
         self.shards = shards
+        self.primaryAddresses = shards.map(\.primary.address)
         self.slotOwners = Array(repeating: Self.uncovered, count: ClusterSlot.count)
         self.shardByPrimary = [:]
         self.coveredSlotCount = 0
@@ -54,7 +58,8 @@ struct ClusterTopology: Sendable {
 
     /// The primary serving `slot`, or nil when no shard does.
     func primary(for slot: ClusterSlot) -> ClusterNodeAddress? {
-        shardIndex(for: slot).map { shards[$0].primary.address }
+        guard let shard = shardIndex(for: slot) else { return nil }
+        return primaryAddresses[shard]
     }
 
     /// The primaries of the shards that serve slots (the nodes a cluster store connects to and scans).
@@ -78,6 +83,7 @@ struct ClusterTopology: Sendable {
         } else {
             target = shards.count
             shards.append(ClusterShard(primary: ClusterNode(id: nil, address: primary), slotRanges: []))
+            primaryAddresses.append(primary)
             shardByPrimary[primary] = target
         }
         if let current = shardIndex(for: slot) {
