@@ -61,7 +61,7 @@ extension RedisCluster {
                 return "nodes disagree: \(agreedView) vs node \(number): \(summary)"
             }
             agreedView = summary
-            if let primary = entries.first(where: { $0.flags.contains("myself") }), !primary.isPrimary {
+            if let myself = entries.first(where: { $0.flags.contains("myself") }), !myself.isPrimary {
                 let replication = try await bulkText(server, ["INFO", "replication"])
                 guard replication.contains("master_link_status:up") else { return "replica \(number) is not synced" }
             }

@@ -29,6 +29,9 @@ struct ClusterStateMachine: Sendable {
         var retryBaseDelay: Duration = .milliseconds(10)
         /// The longest delay between retries.
         var retryMaximumDelay: Duration = .milliseconds(200)
+        /// How long a refresh may run before ``ClusterStateMachine/tick(now:)`` counts it as failed, so a
+        /// refresh whose outcome is never reported cannot stop refreshes for good.
+        var refreshTimeout: Duration = .seconds(10)
 
         /// The defaults.
         init() {}
@@ -162,9 +165,13 @@ struct ClusterStateMachine: Sendable {
 
     // MARK: - Refreshes
 
-    /// Starts the periodic (or a wanted, postponed) refresh when it is due; for the store's timer.
+    /// Starts the periodic (or a wanted, postponed) refresh when it is due; for the store's timer, which
+    /// also lets a refresh that overran ``Configuration/refreshTimeout`` count as failed.
     mutating func tick(now: ContinuousClock.Instant) -> RefreshOrder? {
-        startRefreshIfDue(now: now)
+        if case .inFlight(let since) = refreshState, now - since >= configuration.refreshTimeout {
+            return refreshFailed(now: now)
+        }
+        return startRefreshIfDue(now: now)
     }
 
     /// A refresh produced `topology` (the election's winner): it replaces the map, `MOVED` updates
