@@ -14,10 +14,14 @@ extension ClusterStateMachine {
 
     /// Which nodes to ask for a fresh topology: the caller asks them (`CLUSTER SHARDS`, or `CLUSTER SLOTS`
     /// on older servers), merges the views in a ``ClusterTopologyElection``, and reports back with
-    /// ``ClusterStateMachine/refreshSucceeded(_:now:)`` or ``ClusterStateMachine/refreshFailed(now:)``.
+    /// ``ClusterStateMachine/refreshSucceeded(_:order:now:)`` or
+    /// ``ClusterStateMachine/refreshFailed(order:now:)``, handing this order back.
     struct RefreshOrder: Hashable, Sendable {
         /// Known primaries first, then replicas, then the configured seeds, each once.
         var candidates: [ClusterNodeAddress]
+        /// Which refresh this is, so a late report of one already given up on is not mistaken for the
+        /// running one's.
+        var generation: Int
     }
 
     /// A request's next step, and a refresh to start now when one is due (at most one runs at a time).

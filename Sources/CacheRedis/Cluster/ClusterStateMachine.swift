@@ -39,7 +39,7 @@ struct ClusterStateMachine: Sendable {
 
     private enum RefreshState: Hashable, Sendable {
         case idle
-        case inFlight(since: ContinuousClock.Instant)
+        case inFlight(since: ContinuousClock.Instant, generation: Int)
     }
 
     /// The limits in force.
@@ -55,6 +55,8 @@ struct ClusterStateMachine: Sendable {
     private var refreshWanted: Bool
     private var lastRefreshStart: ContinuousClock.Instant?
     private var consecutiveRefreshFailures = 0
+    /// Numbers refresh orders, so a report about a refresh already given up on is recognised and ignored.
+    private var refreshGeneration = 0
     /// When the next refresh may start; nil while one runs. Precomputed, so routing checks one instant.
     private var nextRefreshAt: ContinuousClock.Instant?
 
@@ -168,27 +170,40 @@ struct ClusterStateMachine: Sendable {
     /// Starts the periodic (or a wanted, postponed) refresh when it is due; for the store's timer, which
     /// also lets a refresh that overran ``Configuration/refreshTimeout`` count as failed.
     mutating func tick(now: ContinuousClock.Instant) -> RefreshOrder? {
-        if case .inFlight(let since) = refreshState, now - since >= configuration.refreshTimeout {
-            return refreshFailed(now: now)
+        if case .inFlight(let since, _) = refreshState, now - since >= configuration.refreshTimeout {
+            return endRefresh(with: nil, now: now)
         }
         return startRefreshIfDue(now: now)
     }
 
-    /// A refresh produced `topology` (the election's winner): it replaces the map, `MOVED` updates
-    /// included. Returns the next refresh when one was asked for meanwhile and may start now.
-    mutating func refreshSucceeded(_ topology: ClusterTopology, now: ContinuousClock.Instant) -> RefreshOrder? {
-        self.topology = topology
-        consecutiveRefreshFailures = 0
-        refreshState = .idle
-        scheduleNextRefresh()
-        return startRefreshIfDue(now: now)
+    /// The refresh `order` produced `topology` (the election's winner): it replaces the map, `MOVED`
+    /// updates included. Returns the next refresh when one was asked for meanwhile and may start now. A
+    /// report for an order no longer running (given up after ``Configuration/refreshTimeout``) is ignored.
+    mutating func refreshSucceeded(_ topology: ClusterTopology, order: RefreshOrder, now: ContinuousClock.Instant) -> RefreshOrder? {
+        guard isRunning(order) else { return nil }
+        return endRefresh(with: topology, now: now)
     }
 
-    /// No node answered the refresh usefully: the map stays, and another refresh is tried after a gap that
-    /// doubles with each failure.
-    mutating func refreshFailed(now: ContinuousClock.Instant) -> RefreshOrder? {
-        consecutiveRefreshFailures += 1
-        refreshWanted = true
+    /// No node answered the refresh `order` usefully: the map stays, and another refresh is tried after a
+    /// gap that doubles with each failure. A report for an order no longer running is ignored.
+    mutating func refreshFailed(order: RefreshOrder, now: ContinuousClock.Instant) -> RefreshOrder? {
+        guard isRunning(order) else { return nil }
+        return endRefresh(with: nil, now: now)
+    }
+
+    private func isRunning(_ order: RefreshOrder) -> Bool {
+        if case .inFlight(_, let generation) = refreshState { return generation == order.generation }
+        return false
+    }
+
+    private mutating func endRefresh(with topology: ClusterTopology?, now: ContinuousClock.Instant) -> RefreshOrder? {
+        if let topology {
+            self.topology = topology
+            consecutiveRefreshFailures = 0
+        } else {
+            consecutiveRefreshFailures += 1
+            refreshWanted = true
+        }
         refreshState = .idle
         scheduleNextRefresh()
         return startRefreshIfDue(now: now)
@@ -222,11 +237,12 @@ struct ClusterStateMachine: Sendable {
 
     private mutating func startRefreshIfDue(now: ContinuousClock.Instant) -> RefreshOrder? {
         guard let due = nextRefreshAt, now >= due else { return nil }
-        refreshState = .inFlight(since: now)
+        refreshGeneration += 1
+        refreshState = .inFlight(since: now, generation: refreshGeneration)
         refreshWanted = false
         lastRefreshStart = now
         nextRefreshAt = nil
-        return RefreshOrder(candidates: refreshCandidates)
+        return RefreshOrder(candidates: refreshCandidates, generation: refreshGeneration)
     }
 
     private var refreshCandidates: [ClusterNodeAddress] {

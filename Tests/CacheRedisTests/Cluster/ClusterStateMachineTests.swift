@@ -42,12 +42,13 @@ struct ClusterStateMachineTests {
         var request = request(slot: 1)
         let decision = state.route(&request, now: t0)
         #expect(decision.action == .fail(.noTopology))
-        #expect(decision.refresh == .init(candidates: seeds))
+        let order = try #require(decision.refresh)
+        #expect(order == .init(candidates: seeds, generation: 1))
         #expect(state.isRefreshing)
         // One refresh at a time: a second request does not order another.
         var second = self.request(slot: 2)
         #expect(state.route(&second, now: t0 + .milliseconds(5)).refresh == nil)
-        #expect(state.refreshSucceeded(try topology(), now: t0 + .milliseconds(10)) == nil)
+        #expect(state.refreshSucceeded(try topology(), order: order, now: t0 + .milliseconds(10)) == nil)
         #expect(!state.isRefreshing)
         #expect(state.route(&second, now: t0 + .milliseconds(11)).action == .send(to: B.address(7000), asking: false))
     }
@@ -59,7 +60,8 @@ struct ClusterStateMachineTests {
         _ = state.route(&request, now: t0)
         let decision = state.replyReceived(&request, redirection: .moved(slot: B.slot(100), to: B.address(7002)), now: t0 + .milliseconds(1))
         #expect(decision.action == .send(to: B.address(7002), asking: false))
-        #expect(decision.refresh?.candidates.first == B.address(7000))
+        let order = try #require(decision.refresh)
+        #expect(order.candidates.first == B.address(7000))
         #expect(state.isRefreshing)
         #expect(state.topology?.primary(for: B.slot(100)) == B.address(7002))
         #expect(request.redirections == 1)
@@ -69,7 +71,7 @@ struct ClusterStateMachineTests {
         let again = state.replyReceived(&other, redirection: .moved(slot: B.slot(101), to: B.address(7002)), now: t0 + .milliseconds(2))
         #expect(again.refresh == nil)
         // ... but one after it (it may have started before the second move), once the gap has passed.
-        #expect(state.refreshSucceeded(try topology(), now: t0 + .milliseconds(20)) == nil)
+        #expect(state.refreshSucceeded(try topology(), order: order, now: t0 + .milliseconds(20)) == nil)
         #expect(state.tick(now: t0 + .milliseconds(50)) == nil)
         #expect(state.tick(now: t0 + .milliseconds(101)) != nil)
     }
@@ -79,10 +81,10 @@ struct ClusterStateMachineTests {
         var state = try machine()
         var request = request(slot: 100)
         let decision = state.replyReceived(&request, redirection: .moved(slot: B.slot(100), to: B.address(7002)), now: t0)
-        #expect(decision.refresh != nil)
+        let order = try #require(decision.refresh)
         var fresh = try topology()
         fresh.assign(B.slot(100), to: B.address(7001))
-        _ = state.refreshSucceeded(fresh, now: t0 + .milliseconds(5))
+        _ = state.refreshSucceeded(fresh, order: order, now: t0 + .milliseconds(5))
         #expect(state.topology?.primary(for: B.slot(100)) == B.address(7001))
     }
 
@@ -170,8 +172,8 @@ struct ClusterStateMachineTests {
         var request = request(slot: 100)
         let decision = state.connectionFailed(&request, node: B.address(7000), now: t0 + .milliseconds(1))
         #expect(decision.action == .fail(.nodeUnreachable(B.address(7000))))
-        #expect(decision.refresh != nil)
-        _ = state.refreshSucceeded(try topology(), now: t0 + .milliseconds(5))
+        let order = try #require(decision.refresh)
+        _ = state.refreshSucceeded(try topology(), order: order, now: t0 + .milliseconds(5))
         // Failing again right away: the next refresh waits for the gap since the last start.
         var second = self.request(slot: 100)
         #expect(state.connectionFailed(&second, node: B.address(7000), now: t0 + .milliseconds(10)).refresh == nil)
@@ -187,15 +189,16 @@ struct ClusterStateMachineTests {
         }
         var request = request(slot: 1)
         var now = t0 + .milliseconds(1)
-        #expect(state.connectionFailed(&request, node: B.address(7000), now: now).refresh != nil)
+        var order = try #require(state.connectionFailed(&request, node: B.address(7000), now: now).refresh)
         for gap in [200, 350, 350] {
-            #expect(state.refreshFailed(now: now + .milliseconds(1)) == nil)
+            #expect(state.refreshFailed(order: order, now: now + .milliseconds(1)) == nil)
             #expect(state.tick(now: now + .milliseconds(gap - 1)) == nil)
-            #expect(state.tick(now: now + .milliseconds(gap)) != nil)
+            let next = state.tick(now: now + .milliseconds(gap))
+            order = try #require(next)
             now += .milliseconds(gap)
         }
         // Success resets the pace.
-        #expect(state.refreshSucceeded(try topology(), now: now + .milliseconds(1)) == nil)
+        #expect(state.refreshSucceeded(try topology(), order: order, now: now + .milliseconds(1)) == nil)
         var again = self.request(slot: 1)
         #expect(state.connectionFailed(&again, node: B.address(7000), now: now + .milliseconds(100)).refresh != nil)
     }
@@ -206,10 +209,10 @@ struct ClusterStateMachineTests {
         #expect(state.configuration.refreshInterval == .seconds(30))
         var request = request(slot: 1, deadline: .seconds(100))
         #expect(state.route(&request, now: t0 + .seconds(29)).refresh == nil)
-        let order = state.route(&request, now: t0 + .seconds(30)).refresh
-        #expect(order?.candidates == [7000, 7001, 7002, 7100, 7110, 7120].map { B.address($0) })
+        let order = try #require(state.route(&request, now: t0 + .seconds(30)).refresh)
+        #expect(order.candidates == [7000, 7001, 7002, 7100, 7110, 7120].map { B.address($0) })
         #expect(state.tick(now: t0 + .seconds(35)) == nil)
-        #expect(state.refreshSucceeded(try topology(), now: t0 + .seconds(36)) == nil)
+        #expect(state.refreshSucceeded(try topology(), order: order, now: t0 + .seconds(36)) == nil)
         #expect(state.tick(now: t0 + .seconds(59)) == nil)
         #expect(state.tick(now: t0 + .seconds(60)) != nil)
     }
@@ -240,23 +243,30 @@ struct ClusterStateMachineTests {
     func lostRefresh() throws {
         var state = try machine { $0.refreshTimeout = .seconds(10) }
         var request = request(slot: 1)
-        #expect(state.connectionFailed(&request, node: B.address(7000), now: t0).refresh != nil)
+        let lost = try #require(state.connectionFailed(&request, node: B.address(7000), now: t0).refresh)
         #expect(state.tick(now: t0 + .seconds(9)) == nil)
         #expect(state.isRefreshing)
         // Counted as failed, and the wanted refresh starts again (its gap since the lost one has passed).
-        #expect(state.tick(now: t0 + .seconds(10)) != nil)
+        let restarted = state.tick(now: t0 + .seconds(10))
+        let retry = try #require(restarted)
+        #expect(retry.generation == lost.generation + 1)
+        // The late report of the lost refresh is ignored: the new refresh still runs, alone.
+        var partial = try topology()
+        partial.assign(B.slot(5), to: B.address(7400))
+        #expect(state.refreshSucceeded(partial, order: lost, now: t0 + .seconds(11)) == nil)
         #expect(state.isRefreshing)
-        // The late report of the lost refresh is harmless: the map is taken, the new one still counts.
-        _ = state.refreshSucceeded(try topology(), now: t0 + .seconds(11))
-        #expect(state.topology?.isComplete == true)
+        #expect(state.topology?.primary(for: B.slot(5)) == B.address(7000))
+        #expect(state.refreshSucceeded(partial, order: retry, now: t0 + .seconds(12)) == nil)
+        #expect(!state.isRefreshing)
+        #expect(state.topology?.primary(for: B.slot(5)) == B.address(7400))
     }
 
     @Test("a refresh asked for during a failed one is not lost")
     func refreshAfterFailure() throws {
         var state = Machine(seeds: seeds, now: t0)
         var request = request(slot: 1)
-        #expect(state.route(&request, now: t0).refresh != nil)
-        #expect(state.refreshFailed(now: t0 + .milliseconds(10)) == nil)
+        let order = try #require(state.route(&request, now: t0).refresh)
+        #expect(state.refreshFailed(order: order, now: t0 + .milliseconds(10)) == nil)
         #expect(state.topology == nil)
         #expect(state.tick(now: t0 + .milliseconds(199)) == nil)
         #expect(state.tick(now: t0 + .milliseconds(200))?.candidates == seeds)

@@ -82,8 +82,8 @@ struct ClusterTestClient {
             else { throw ClusterRequestFailure.nodeUnreachable(node) }
             return RedisReply(reply)
         }
-        if let winner = outcome.topology { return state.refreshSucceeded(winner, now: .now) }
-        return state.refreshFailed(now: .now)
+        if let winner = outcome.topology { return state.refreshSucceeded(winner, order: order, now: .now) }
+        return state.refreshFailed(order: order, now: .now)
     }
 
     /// The server behind an announced address (tests without proxies announce the servers' own ports).
