@@ -136,12 +136,12 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "CacheCoreTests",
-            dependencies: ["CacheCore"],
+            dependencies: ["CacheCore", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CacheRedisTests",
-            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport"],
+            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport", "FaultProxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
