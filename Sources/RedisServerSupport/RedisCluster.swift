@@ -23,21 +23,17 @@ public final class RedisCluster: Sendable {
         /// `cluster-node-timeout`: how long a node may be unreachable before it is failed and replaced.
         /// Small by default, so a failover in a test takes seconds.
         public var nodeTimeout: Duration
-        /// Ports nodes announce instead of their own, by node number (see also the `announcing` closure of
-        /// ``start(options:logger:announcing:)``, for ports known only once the servers run).
-        public var announcedPorts: [Int: Int]
         /// Further redis-server arguments for every node.
         public var extraArguments: [String]
 
         /// Creates options; the defaults are 3 primaries without replicas and a 1 s node timeout.
         public init(
             primaries: Int = 3, replicasPerPrimary: Int = 0, nodeTimeout: Duration = .milliseconds(1000),
-            announcedPorts: [Int: Int] = [:], extraArguments: [String] = []
+            extraArguments: [String] = []
         ) {
             self.primaries = primaries
             self.replicasPerPrimary = replicasPerPrimary
             self.nodeTimeout = nodeTimeout
-            self.announcedPorts = announcedPorts
             self.extraArguments = extraArguments
         }
 
@@ -46,8 +42,9 @@ public final class RedisCluster: Sendable {
     }
 
     /// Decides the port node `node` (running on `serverPort`) announces, or nil to announce its own; called
-    /// once per node after the servers are up and before the cluster is created (where a caller starts a
-    /// proxy to `serverPort` and returns the proxy's port).
+    /// once per node after the servers are up and before the cluster is created, which is where a caller
+    /// starts a proxy to `serverPort` and returns the proxy's port (it must accept connections from then
+    /// on: `redis-cli` checks the new cluster through the announced addresses).
     public typealias PortAnnouncer = @Sendable (_ node: Int, _ serverPort: Int) async throws -> Int?
 
     /// Why the cluster could not be built or did not reach the state an operation waits for.
@@ -118,12 +115,7 @@ public final class RedisCluster: Sendable {
                     throw ClusterError(description: "node \(number) did not tell its id")
                 }
                 nodeIDs.append(id)
-                let port: Int
-                if let fixed = options.announcedPorts[number] {
-                    port = fixed
-                } else {
-                    port = try await announcer?(number, server.port) ?? server.port
-                }
+                let port = try await announcer?(number, server.port) ?? server.port
                 announced.append(port)
                 if port != server.port {
                     // In the included file for later starts, and set now on the running node.
