@@ -243,7 +243,9 @@ struct TieredCacheRedisTests {
             let found = await cache.lookup("q")
             let elapsed = ContinuousClock.now - started
             #expect(found.entry?.text == "from memory")
-            #expect(elapsed < .milliseconds(300) + .seconds(1), "waited \(elapsed)")
+            // Bounded, not fast: a blackhole would otherwise hold the caller forever. The margin is wide
+            // because the test machine is shared (1 s was exceeded under load on main too).
+            #expect(elapsed < .milliseconds(300) + .seconds(3), "waited \(elapsed)")
         }
         #expect(cache.statistics().fallbacks == 5)
         await cache.shutdown()
@@ -329,7 +331,7 @@ struct TieredCacheRedisTests {
         await fresh.shutdown()
     }
 
-    @Test("environment detection: REDIS_URL selects Redis, rediss:// and nothing select memory-only")
+    @Test("environment detection: REDIS_URL and rediss:// select Redis, nothing selects memory-only")
     func fromEnvironment() async throws {
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
@@ -340,7 +342,9 @@ struct TieredCacheRedisTests {
         #expect(try await server.command(["EXISTS", "pcache:q"]).hasPrefix(":1"))
         await redis.shutdown()
         #expect(TieredCache.fromEnvironment([:], logger: logger).mode == "memory-only")
-        #expect(TieredCache.fromEnvironment(["KV_URL": "rediss://:x@h:1"], logger: logger).mode == "memory-only")
+        let tls = TieredCache.fromEnvironment(["KV_URL": "rediss://:x@127.0.0.1:1"], logger: logger)
+        #expect(tls.mode == "redis")
+        await tls.shutdown()
         #expect(TieredCache.fromEnvironment(["KV_REST_API_URL": "https://x", "KV_REST_API_TOKEN": "t"], logger: logger).mode == "memory-only")
     }
 }
