@@ -18,8 +18,16 @@ enum RawRedisConnection {
         return String(decoding: replies[0], as: UTF8.self)
     }
 
+    /// Like ``roundTrip(port:arguments:password:timeout:)`` for several commands with textual arguments on
+    /// one connection, pipelined: one connection for thousands of commands, and the way to send `ASKING`
+    /// right before the command it is for.
+    static func roundTrips(port: Int, commands: [[String]], password: String?, timeout: Duration) throws -> [String] {
+        try pipeline(port: port, commands: commands.map { $0.map { Array($0.utf8) } }, password: password, timeout: timeout)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends every command (binary-safe
-    /// arguments) in one write and returns each reply's raw RESP bytes, in order.
+    /// arguments) pipelined, in batches, and returns each reply's raw RESP bytes, in order.
     static func pipeline(port: Int, commands: [[[UInt8]]], password: String?, timeout: Duration) throws -> [[UInt8]] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
@@ -41,8 +49,15 @@ enum RawRedisConnection {
             let reply = try reader.readReply()
             guard reply.hasPrefix("+OK") else { throw Failure(description: "AUTH failed: \(reply)") }
         }
-        try send(fd, commands.flatMap(encode))
-        return try commands.map { _ in try reader.readReplyBytes() }
+        // Written in batches so neither side's socket buffer fills while the other waits to be read.
+        var replies: [[UInt8]] = []
+        replies.reserveCapacity(commands.count)
+        for start in stride(from: 0, to: commands.count, by: 256) {
+            let batch = commands[start..<min(start + 256, commands.count)]
+            try send(fd, batch.flatMap(encode))
+            for _ in batch { replies.append(try reader.readReplyBytes()) }
+        }
+        return replies
     }
 
     static func encode(_ arguments: [String]) -> [UInt8] {
