@@ -9,6 +9,9 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "PersistentCache",
+    // Linux only today: the Redis tier calls Glibc directly (poll, pipe, getaddrinfo, pthread) and includes
+    // Debian's hiredis header layout (<hiredis/hiredis.h> of libhiredis-dev 0.14). The macOS entry only
+    // states the minimum the Swift code itself needs (task executors, Synchronization); it does not build there yet.
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CacheCore", targets: ["CacheCore"]),
@@ -28,13 +31,19 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // MARK: Cache core and backends
         .systemLibrary(
             name: "CHiredis",
             pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
         ),
         .target(
             name: "CacheCore",
@@ -50,6 +59,8 @@ let package = Package(
             dependencies: [
                 "CacheCore",
                 "CHiredis",
+                "COpenSSL",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -166,3 +177,27 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: Fuzz targets
+// libFuzzer targets (Fuzz/Targets/*), declared only when PCACHE_FUZZ=1 so that a plain `swift build` or
+// `swift test` never compiles them: they need `-sanitize=fuzzer`, which supplies their `main`.
+// scripts/fuzz.sh builds them in their own scratch path (.build-fuzz) with -sanitize=fuzzer and
+// -enable-testing (two of them reach internal parsers with `@testable import`).
+if Context.environment["PCACHE_FUZZ"] == "1" {
+    let fuzzTargets: [(product: String, target: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-codec", "FuzzCodec", ["CacheCore", "FuzzSupport"]),
+        ("fuzz-glob", "FuzzGlob", ["CacheCore", "FuzzSupport"]),
+        ("fuzz-resp", "FuzzRESP", ["FaultProxy", "FuzzSupport"]),
+        ("fuzz-control-json", "FuzzControlJSON", ["FaultProxy", "FuzzSupport"]),
+        ("fuzz-scenario", "FuzzScenario", ["ScenarioKit", "FuzzSupport"]),
+    ]
+    package.targets.append(.target(name: "CFuzzerDriver", path: "Fuzz/Targets/CFuzzerDriver"))
+    package.targets.append(.target(
+        name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Fuzz/Targets/FuzzSupport", swiftSettings: swiftSettings))
+    for fuzz in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: fuzz.target, dependencies: fuzz.dependencies, path: "Fuzz/Targets/\(fuzz.target)",
+            swiftSettings: swiftSettings))
+        package.products.append(.executable(name: fuzz.product, targets: [fuzz.target]))
+    }
+}

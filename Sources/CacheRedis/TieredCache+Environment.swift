@@ -5,10 +5,10 @@ import Logging
 extension TieredCache {
     /// Builds the cache the environment asks for, as the plan's automatic environment detection does.
     ///
-    /// `KV_URL` / `REDIS_URL` (`redis://`, `unix://`) select the Redis tier; `KV_REST_API_URL` +
-    /// `KV_REST_API_TOKEN` (or the `UPSTASH_REDIS_REST_*` names) are recognised and reported, and mean
-    /// memory-only until the REST backend exists; anything unusable (a `rediss://` URL, a malformed URL, a
-    /// URL without its token) and nothing at all mean memory-only. The decision is logged once as
+    /// `KV_URL` / `REDIS_URL` (`redis://`, `rediss://` with `ssl_ca_certs` / `ssl_cert_reqs`, `unix://`)
+    /// select the Redis tier; `KV_REST_API_URL` + `KV_REST_API_TOKEN` (or the `UPSTASH_REDIS_REST_*` names)
+    /// are recognised and reported, and mean memory-only until the REST backend exists; anything unusable
+    /// (a malformed URL, a URL without its token) and nothing at all mean memory-only. The decision is logged once as
     /// `cache_backend_selected`, with passwords and tokens redacted. Never throws: a cache always comes back.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,

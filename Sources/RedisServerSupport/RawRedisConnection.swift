@@ -14,12 +14,28 @@ enum RawRedisConnection {
     /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends `arguments` and returns
     /// the reply's raw RESP text.
     static func roundTrip(port: Int, arguments: [String], password: String?, timeout: Duration) throws -> String {
-        var reader = try open(port: port, password: password, timeout: timeout)
-        defer { close(reader.fd) }
-        return try exchange(&reader, arguments)
+        let replies = try pipeline(port: port, commands: [arguments.map { Array($0.utf8) }], password: password, timeout: timeout)
+        return String(decoding: replies[0], as: UTF8.self)
     }
 
-    /// Opens an authenticated connection (the caller closes `reader.fd`).
+    /// Like ``roundTrip(port:arguments:password:timeout:)`` for several commands with textual arguments on
+    /// one connection, pipelined: one connection for thousands of commands, and the way to send `ASKING`
+    /// right before the command it is for.
+    static func roundTrips(port: Int, commands: [[String]], password: String?, timeout: Duration) throws -> [String] {
+        try pipeline(port: port, commands: commands.map { $0.map { Array($0.utf8) } }, password: password, timeout: timeout)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends every command (binary-safe
+    /// arguments) pipelined, in batches, and returns each reply's raw RESP bytes, in order.
+    static func pipeline(port: Int, commands: [[[UInt8]]], password: String?, timeout: Duration) throws -> [[UInt8]] {
+        var reader = try open(port: port, password: password, timeout: timeout)
+        defer { close(reader.fd) }
+        return try pipeline(&reader, commands)
+    }
+
+    /// Opens an authenticated connection to 127.0.0.1:`port` (the caller closes `reader.fd`), for a session that
+    /// keeps it across commands.
     static func open(port: Int, password: String?, timeout: Duration) throws -> Reader {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
@@ -42,7 +58,8 @@ enum RawRedisConnection {
         if let password {
             let reply: String
             do {
-                reply = try exchange(&reader, ["AUTH", password])
+                try send(fd, ["AUTH", password])
+                reply = try reader.readReply()
             } catch {
                 close(fd)
                 throw error
@@ -55,10 +72,17 @@ enum RawRedisConnection {
         return reader
     }
 
-    /// Sends one command on an open connection and reads its reply.
-    static func exchange(_ reader: inout Reader, _ arguments: [String]) throws -> String {
-        try send(reader.fd, arguments)
-        return try reader.readReply()
+    /// Sends every command on an open connection, pipelined, and returns each reply's raw RESP bytes, in order.
+    static func pipeline(_ reader: inout Reader, _ commands: [[[UInt8]]]) throws -> [[UInt8]] {
+        // Written in batches so neither side's socket buffer fills while the other waits to be read.
+        var replies: [[UInt8]] = []
+        replies.reserveCapacity(commands.count)
+        for start in stride(from: 0, to: commands.count, by: 256) {
+            let batch = commands[start..<min(start + 256, commands.count)]
+            try send(reader.fd, batch.flatMap(encode))
+            for _ in batch { replies.append(try reader.readReplyBytes()) }
+        }
+        return replies
     }
 
     static func encode(_ arguments: [String]) -> [UInt8] {
@@ -76,20 +100,14 @@ enum RawRedisConnection {
         return bytes
     }
 
-    /// Sends several commands at once and reads their replies, in order.
-    static func pipeline(_ reader: inout Reader, _ commands: [[[UInt8]]]) throws -> [String] {
-        try write(reader.fd, commands.flatMap { encode($0) })
-        return try commands.map { _ in try reader.readReply() }
-    }
-
     private static func send(_ fd: Int32, _ arguments: [String]) throws {
-        try write(fd, encode(arguments))
+        try send(fd, encode(arguments))
     }
 
-    private static func write(_ fd: Int32, _ bytes: [UInt8]) throws {
+    private static func send(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard written > 0 else { throw Failure(description: "write failed: errno \(errno)") }
             offset += written
         }
@@ -101,9 +119,13 @@ enum RawRedisConnection {
         var buffer: [UInt8] = []
 
         mutating func readReply() throws -> String {
+            String(decoding: try readReplyBytes(), as: UTF8.self)
+        }
+
+        mutating func readReplyBytes() throws -> [UInt8] {
             while true {
                 if let end = Self.completeReplyLength(buffer, from: 0) {
-                    let reply = String(decoding: buffer[..<end], as: UTF8.self)
+                    let reply = Array(buffer[..<end])
                     buffer.removeFirst(end)
                     return reply
                 }

@@ -35,7 +35,7 @@ public final class RedisAdminSession: Sendable {
                         if reader == nil {
                             reader = try RawRedisConnection.open(port: self.port, password: password, timeout: timeout)
                         }
-                        return try RawRedisConnection.pipeline(&reader!, commands)
+                        return try RawRedisConnection.pipeline(&reader!, commands).map { String(decoding: $0, as: UTF8.self) }
                     } catch {
                         if let open = reader { Glibc.close(open.fd) }
                         reader = nil

@@ -30,18 +30,27 @@ struct KVBackendSelectionTests {
     }
 
     @Test("bad URLs get clear errors", arguments: [
-        "rediss://default:token@host:6379", "http://host", "redis://", "redis://host:99999", "redis://host/notanumber",
+        "rediss://host:6379?ssl_cert_reqs=maybe", "http://host", "redis://", "redis://host:99999", "redis://host/notanumber",
         "unix://relative/path", "not a url at all",
     ])
     func badURLs(url: String) {
         #expect(throws: RedisEndpoint.ParseError.self) { try RedisEndpoint(url: url) }
     }
 
-    @Test("rediss:// names the alternatives")
-    func tlsMessage() {
-        #expect(throws: RedisEndpoint.ParseError.tlsUnsupported) { try RedisEndpoint(url: "rediss://h:1") }
-        let text = RedisEndpoint.ParseError.tlsUnsupported.description
-        #expect(text.contains("KV_REST_API_URL") && text.contains("redis://"))
+    @Test("rediss:// parses with redis-py's TLS parameters, verified by default")
+    func tlsURLs() throws {
+        let plain = try RedisEndpoint(url: "rediss://default:token@cache.example.com:6380/2")
+        #expect(plain.address == .tcp(host: "cache.example.com", port: 6380))
+        #expect(plain.tls == RedisEndpoint.TLS(caCertificatesPath: nil, verifyPeer: true))
+        #expect(plain.database == 2 && plain.password == "token")
+        #expect(plain.redactedURL == "rediss://default:***@cache.example.com:6380/2")
+        let privateCA = try RedisEndpoint(url: "rediss://h:1?ssl_ca_certs=/etc/ca.pem")
+        #expect(privateCA.tls == RedisEndpoint.TLS(caCertificatesPath: "/etc/ca.pem", verifyPeer: true))
+        #expect(privateCA.redactedURL.contains("ssl_ca_certs=/etc/ca.pem"))
+        let unverified = try RedisEndpoint(url: "rediss://h:1?ssl_cert_reqs=none")
+        #expect(unverified.tls?.verifyPeer == false)
+        #expect(try RedisEndpoint(url: "redis://h:1").tls == nil)
+        #expect(try RedisEndpoint(url: "rediss://h:1?ssl_cert_reqs=required").tls?.verifyPeer == true)
     }
 
     @Test("nothing set means memory-only")
@@ -60,7 +69,7 @@ struct KVBackendSelectionTests {
             == .redis(RedisEndpoint(address: .tcp(host: "b", port: 2)), variable: "KV_URL"))
     }
 
-    @Test("Vercel's rediss:// KV_URL plus REST variables is reported as REST")
+    @Test("Vercel's rediss:// KV_URL plus REST variables selects the Redis protocol over TLS")
     func vercelEnvironment() {
         let environment = [
             "KV_URL": "rediss://default:secret@x.upstash.io:6379",
@@ -68,7 +77,11 @@ struct KVBackendSelectionTests {
             "KV_REST_API_TOKEN": "secret",
         ]
         let selection = KVBackendSelection.detect(in: environment)
-        #expect(selection == .rest(url: "https://x.upstash.io", variable: "KV_REST_API_URL"))
+        guard case .redis(let endpoint, let variable) = selection else {
+            Issue.record("expected the Redis backend, got \(selection)")
+            return
+        }
+        #expect(variable == "KV_URL" && endpoint.tls?.verifyPeer == true)
         #expect(!selection.description.contains("secret"))
     }
 
@@ -83,13 +96,13 @@ struct KVBackendSelectionTests {
         #expect(reason.contains("KV_REST_API_TOKEN"))
     }
 
-    @Test("rediss:// alone is memory-only with the TLS explanation, secrets redacted")
-    func tlsOnly() {
-        guard case .memoryOnly(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380"]) else {
+    @Test("a malformed rediss:// parameter is memory-only with the reason, secrets redacted")
+    func tlsMalformed() {
+        guard case .memoryOnly(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380?ssl_cert_reqs=optional"]) else {
             Issue.record("expected memory-only")
             return
         }
-        #expect(reason.contains("TLS"))
+        #expect(reason.contains("ssl_cert_reqs"))
         #expect(!reason.contains("topsecret"))
     }
 }

@@ -1,15 +1,15 @@
 /// Which KV backend the environment asks for, decided once at start-up.
 ///
 /// Rules, in order:
-/// 1. `KV_URL` or `REDIS_URL` with `redis://` / `unix://` → the Redis protocol backend.
+/// 1. `KV_URL` or `REDIS_URL` with `redis://` / `rediss://` (TLS) / `unix://` → the Redis protocol backend.
 /// 2. `KV_REST_API_URL` + `KV_REST_API_TOKEN` (Vercel) or `UPSTASH_REDIS_REST_URL` +
 ///    `UPSTASH_REDIS_REST_TOKEN` → the REST backend. It is recognised and reported; until a REST store
 ///    exists this means memory-only, said in one log line.
-/// 3. A `rediss://` URL alone → memory-only, with an error naming the alternatives (hiredis 0.14 has no TLS).
+/// 3. A malformed URL → memory-only, with the reason.
 /// 4. Nothing → memory-only.
 ///
-/// Vercel sets `KV_URL` (a `rediss://` URL) *and* the REST variables together; rule 1 skips a
-/// `rediss://` URL so that such an environment is reported as REST, not as a TLS error.
+/// Vercel sets `KV_URL` (a `rediss://` URL) *and* the REST variables together; rule 1 takes the `rediss://`
+/// URL, so such an environment uses the Redis protocol (one pipelined TLS connection, not HTTP per command).
 public enum KVBackendSelection: Sendable, Hashable, CustomStringConvertible {
     /// Use Redis at this endpoint; `variable` names where it came from.
     case redis(RedisEndpoint, variable: String)

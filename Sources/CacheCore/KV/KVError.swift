@@ -32,6 +32,9 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The stored value is longer than the reader's limit (``CacheConfiguration``'s maximum entry size);
         /// it was not loaded. Not a failure of the KV tier: the cache treats it as a logged miss.
         public static let valueTooLarge = Code("value_too_large")
+        /// The TLS handshake failed: the server's certificate was not trusted (wrong CA, wrong host name,
+        /// expired) or the server does not speak TLS on that port.
+        public static let tls = Code("tls")
         /// The store was shut down.
         public static let shutDown = Code("shut_down")
         /// The store refused to try, for example while a circuit breaker is open.
