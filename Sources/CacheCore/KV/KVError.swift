@@ -37,7 +37,10 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let tls = Code("tls")
         /// The store was shut down.
         public static let shutDown = Code("shut_down")
-        /// The store refused to try, for example while a circuit breaker is open.
+        /// The circuit breaker is open: the KV tier failed repeatedly and calls fail at once until a probe
+        /// succeeds.
+        public static let circuitOpen = Code("circuit_open")
+        /// The store refused to try.
         public static let unavailable = Code("unavailable")
 
         /// The code's name.
