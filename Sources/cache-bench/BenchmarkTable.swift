@@ -10,6 +10,9 @@ enum BenchmarkTable {
         case "redis-benchmark.get.c\(concurrency)", "redisstore.get.c\(concurrency)",
              "tieredcache.get.kvhit.c\(concurrency)": return "redis-benchmark.get.c\(concurrency)"
         case "lockeddict.get", "memorytier.get": return "lockeddict.get"
+        case "rest.get.c1": return "redisstore.get.c1"
+        case "rest.get.c\(concurrency)", "rest.get.c\(concurrency).nopipe": return "redis-benchmark.get.c\(concurrency)"
+        case "wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)": return "wrk.bare.c\(concurrency)"
         default: return nil
         }
     }
@@ -37,6 +40,8 @@ enum BenchmarkTable {
             ("tieredcache.get.kvhit.c1", "hiredis.get.c1", 0.7),
             ("tieredcache.get.kvhit.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 1.0),
             ("memorytier.get", "lockeddict.get", 0.5),
+            ("rest.get.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 0.5),
+            ("wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)", 0.7),
             // Not goals of the brief: the same KV-hit cases with the caller on the store's executor.
             ("tieredcache.get.kvhit.c1.exec", "hiredis.get.c1", 0.7),
             ("tieredcache.get.kvhit.c\(concurrency).exec", "redis-benchmark.get.c\(concurrency)", 1.0),

@@ -53,6 +53,8 @@ struct CacheBenchCommand: AsyncParsableCommand {
             throw ValidationError("the benchmark entry is not readable from the KV tier; is Redis reachable?")
         }
 
+        let rest = try await RESTBenchmarks.start(redisPort: server.port, key: rawKey, valueBytes: value.count, logger: logger)
+
         var results: [BenchmarkResult] = []
         func report(_ result: BenchmarkResult) {
             print("  measured \(result.name): \(Int(result.opsPerSec)) ops/s")
@@ -108,6 +110,9 @@ struct CacheBenchCommand: AsyncParsableCommand {
             guard await cache.lookup(cacheKey).tier == .kv else { throw ValidationError("kv hit expected") }
         })
 
+        // The REST tier through kv-rest-bridge, and the bridge alone under wrk.
+        try await rest.runRound(concurrency: concurrency, duration: duration, report: report)
+
         // Memory.
         report(ConcurrentCaseRunner.runSynchronous(name: "lockeddict.get", duration: duration) { index in
             let key = keys[index % keys.count]
@@ -125,6 +130,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
 
         await cache.shutdown()
         await store.shutdown()
+        await rest.shutdown()
 
         BenchmarkTable.print(results, concurrency: concurrency)
         if let json {

@@ -36,6 +36,13 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let shutDown = Code("shut_down")
         /// The store refused to try, for example while a circuit breaker is open.
         public static let unavailable = Code("unavailable")
+        /// The service refused the request for its rate or plan limits (HTTP 429): not a miss, and not
+        /// a reason to retry at once.
+        public static let rateLimited = Code("rate_limited")
+        /// The TLS handshake failed or the certificate was refused.
+        public static let tls = Code("tls")
+        /// The server's host name could not be resolved.
+        public static let dns = Code("dns")
 
         /// The code's name.
         public var description: String { name }
