@@ -79,6 +79,7 @@ public final class VercelKVStore: KVStore {
         RESTResult(decoding: try await run(RESTCommand(arguments), deadline: deadline))
     }
 
+    /// `GETRANGE key 0 maximumBytes` (or `GET` without a limit); see ``KVStore/get(_:maximumBytes:verify:deadline:)``.
     public func get(
         _ key: String,
         maximumBytes: Int,
@@ -119,6 +120,7 @@ public final class VercelKVStore: KVStore {
         }
     }
 
+    /// `SET key value PX ttl`; skipped with a read-only token.
     public func set(_ key: String, value: [UInt8], ttl: Duration?, deadline: ContinuousClock.Instant) async throws(KVError) {
         if endpoint.readOnly { return }
         var arguments: [[UInt8]] = [Array("SET".utf8), Array(key.utf8), value]
@@ -133,6 +135,8 @@ public final class VercelKVStore: KVStore {
         }
     }
 
+    /// `UNLINK` (through the base64 Lua helper for keys that are not valid UTF-8); skipped with a
+    /// read-only token (returns 0).
     public func delete(_ keys: [[UInt8]], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
         if endpoint.readOnly || keys.isEmpty { return 0 }
         let result = try await run(RESTCommand([Array("UNLINK".utf8)] + keys), deadline: deadline)
@@ -140,6 +144,7 @@ public final class VercelKVStore: KVStore {
         return Int(count)
     }
 
+    /// `SCAN cursor MATCH pattern COUNT count`, keys decoded from base64 as raw bytes.
     public func scan(
         cursor: UInt64,
         match pattern: String,
@@ -166,6 +171,7 @@ public final class VercelKVStore: KVStore {
         return KVScanPage(nextCursor: next, keys: found)
     }
 
+    /// `PING`.
     public func ping(deadline: ContinuousClock.Instant) async throws(KVError) {
         let raw = try await run(RESTCommand(["PING"]), deadline: deadline)
         // Upstash encodes the status reply PONG as base64; a server that does not is accepted too.
@@ -174,6 +180,7 @@ public final class VercelKVStore: KVStore {
         }
     }
 
+    /// Shuts the HTTP client down; later calls fail with ``KVError/Code/shutDown``.
     public func shutdown() async {
         await transport.shutdown()
     }

@@ -4,7 +4,7 @@ import Logging
 import PersistentCache
 
 /// `pcache doctor`: is the configured KV tier usable, and how fast is it?
-public struct DoctorCommand: AsyncParsableCommand {
+public struct DoctorCommand: PCacheSubcommand {
     /// Name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "doctor",
@@ -16,15 +16,8 @@ public struct DoctorCommand: AsyncParsableCommand {
     /// Creates the command (ArgumentParser fills it).
     public init() {}
 
-    /// Runs the checks against `environment` and returns what to print and the exit code.
-    public func execute(environment: [String: String], logger: Logger) async -> CommandOutput {
-        let setup = PCacheEnvironment(environment: environment, options: options, logger: logger)
-        let output = await perform(setup, logger: logger)
-        await setup.store?.shutdown()
-        return output
-    }
-
-    private func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
+    /// The command's work against the backend the environment selects (see ``PCacheSubcommand``).
+    public func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
         var output = CommandOutput()
         setup.describe(into: &output)
         guard !setup.exitWithoutStore(&output), let store = setup.store else { return output }
@@ -84,9 +77,4 @@ public struct DoctorCommand: AsyncParsableCommand {
         return output
     }
 
-    /// Runs against the process's environment and exits with the documented code.
-    public func run() async throws {
-        let output = await execute(environment: ProcessInfo.processInfo.environment, logger: PCacheLogging.logger())
-        try PCacheLogging.finish(output, json: options.json)
-    }
 }

@@ -4,7 +4,7 @@ import Logging
 import PersistentCache
 
 /// `pcache get KEY`: the entry the KV tier holds for a cache key.
-public struct GetCommand: AsyncParsableCommand {
+public struct GetCommand: PCacheSubcommand {
     /// Name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "get", abstract: "Print the cached entry for KEY (exit 4 when it is not there).")
@@ -19,22 +19,10 @@ public struct GetCommand: AsyncParsableCommand {
     /// Creates the command (ArgumentParser fills it).
     public init() {}
 
-    /// Reads the entry from the backend `environment` selects.
-    public func execute(environment: [String: String], logger: Logger) async -> CommandOutput {
-        let setup = PCacheEnvironment(environment: environment, options: options, logger: logger)
-        let output = await perform(setup, logger: logger)
-        await setup.store?.shutdown()
-        return output
-    }
-
-    private func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
+    /// The command's work against the backend the environment selects (see ``PCacheSubcommand``).
+    public func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
         var output = CommandOutput()
-        guard let cacheKey = CacheKey(key, namespace: setup.namespace, maximumBytes: CacheConfiguration().maximumKeyBytes) else {
-            output.exitCode = .unusable
-            output.lines.append("the key is longer than the cache accepts")
-            return output
-        }
-        output.json["key"] = .string(cacheKey.backendKey)
+        guard let cacheKey = setup.cacheKey(key, into: &output) else { return output }
         guard !setup.exitWithoutStore(&output), let store = setup.store else { return output }
         let bytes: [UInt8]?
         do {
@@ -71,11 +59,6 @@ public struct GetCommand: AsyncParsableCommand {
         return output
     }
 
-    /// Runs against the process's environment and exits with the documented code.
-    public func run() async throws {
-        let output = await execute(environment: ProcessInfo.processInfo.environment, logger: PCacheLogging.logger())
-        try PCacheLogging.finish(output, json: options.json)
-    }
 }
 
 /// Base64 for showing binary values.

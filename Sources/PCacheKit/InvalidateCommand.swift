@@ -5,7 +5,7 @@ import PersistentCache
 
 /// `pcache invalidate PATTERN [--dry-run]`: remove (or list) the entries matching a glob, confined to the
 /// namespace, exactly as `TieredCache.invalidate` does.
-public struct InvalidateCommand: AsyncParsableCommand {
+public struct InvalidateCommand: PCacheSubcommand {
     /// Name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "invalidate",
@@ -25,15 +25,8 @@ public struct InvalidateCommand: AsyncParsableCommand {
     /// Creates the command (ArgumentParser fills it).
     public init() {}
 
-    /// Invalidates (or lists) in the backend `environment` selects.
-    public func execute(environment: [String: String], logger: Logger) async -> CommandOutput {
-        let setup = PCacheEnvironment(environment: environment, options: options, logger: logger)
-        let output = await perform(setup, logger: logger)
-        await setup.store?.shutdown()
-        return output
-    }
-
-    private func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
+    /// The command's work against the backend the environment selects (see ``PCacheSubcommand``).
+    public func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
         var output = CommandOutput()
         guard !setup.exitWithoutStore(&output), let store = setup.store else { return output }
         let configuration = CacheConfiguration(namespace: setup.namespace, kvDeadline: setup.timeout)
@@ -80,9 +73,4 @@ public struct InvalidateCommand: AsyncParsableCommand {
         return output
     }
 
-    /// Runs against the process's environment and exits with the documented code.
-    public func run() async throws {
-        let output = await execute(environment: ProcessInfo.processInfo.environment, logger: PCacheLogging.logger())
-        try PCacheLogging.finish(output, json: options.json)
-    }
 }

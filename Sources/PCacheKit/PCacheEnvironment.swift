@@ -4,8 +4,9 @@ import Logging
 import NIOPosix
 import PersistentCache
 
-/// The backend `pcache` works with, resolved from the environment as the application would.
-struct PCacheEnvironment {
+/// The backend `pcache` works with, resolved from the environment as the application would. Made by
+/// ``PCacheSubcommand/execute(environment:logger:)``; its members are the module's own.
+public struct PCacheEnvironment: Sendable {
     let selection: KVBackendSelection
     let store: (any KVStore)?
     let namespace: String
@@ -24,6 +25,17 @@ struct PCacheEnvironment {
     }
 
     var deadline: ContinuousClock.Instant { .now + timeout }
+
+    /// The cache key under the namespace, or `nil` (exit 2) when the cache would refuse it.
+    func cacheKey(_ key: String, into output: inout CommandOutput) -> CacheKey? {
+        guard let cacheKey = CacheKey(key, namespace: namespace, maximumBytes: CacheConfiguration().maximumKeyBytes) else {
+            output.exitCode = .unusable
+            output.lines.append("the key is longer than the cache accepts")
+            return nil
+        }
+        output.json["key"] = .string(cacheKey.backendKey)
+        return cacheKey
+    }
 
     /// The selection as text and JSON fields, secrets redacted.
     func describe(into output: inout CommandOutput) {

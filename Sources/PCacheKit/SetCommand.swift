@@ -4,7 +4,7 @@ import Logging
 import PersistentCache
 
 /// `pcache set KEY TEXT [--ttl SECONDS]`: store an entry as the cache would.
-public struct SetCommand: AsyncParsableCommand {
+public struct SetCommand: PCacheSubcommand {
     /// Name and summary.
     public static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Store TEXT under KEY in the cache's entry format.")
@@ -27,22 +27,10 @@ public struct SetCommand: AsyncParsableCommand {
     /// Creates the command (ArgumentParser fills it).
     public init() {}
 
-    /// Writes the entry to the backend `environment` selects.
-    public func execute(environment: [String: String], logger: Logger) async -> CommandOutput {
-        let setup = PCacheEnvironment(environment: environment, options: options, logger: logger)
-        let output = await perform(setup, logger: logger)
-        await setup.store?.shutdown()
-        return output
-    }
-
-    private func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
+    /// The command's work against the backend the environment selects (see ``PCacheSubcommand``).
+    public func perform(_ setup: PCacheEnvironment, logger: Logger) async -> CommandOutput {
         var output = CommandOutput()
-        guard let cacheKey = CacheKey(key, namespace: setup.namespace, maximumBytes: CacheConfiguration().maximumKeyBytes) else {
-            output.exitCode = .unusable
-            output.lines.append("the key is longer than the cache accepts")
-            return output
-        }
-        output.json["key"] = .string(cacheKey.backendKey)
+        guard let cacheKey = setup.cacheKey(key, into: &output) else { return output }
         guard !setup.exitWithoutStore(&output), let store = setup.store else { return output }
         let ttl: Duration? = ttl.map { .seconds(max(1, $0)) } ?? CacheConfiguration().defaultTTL
         let expiresAt = ttl.map { Date().addingTimeInterval(Double($0.components.seconds)) }
@@ -65,9 +53,4 @@ public struct SetCommand: AsyncParsableCommand {
         return output
     }
 
-    /// Runs against the process's environment and exits with the documented code.
-    public func run() async throws {
-        let output = await execute(environment: ProcessInfo.processInfo.environment, logger: PCacheLogging.logger())
-        try PCacheLogging.finish(output, json: options.json)
-    }
 }

@@ -167,4 +167,20 @@ struct VercelKVStoreTests {
         }
         await gone.shutdown()
     }
+
+    @Test("https:// to a plain-HTTP server is classified tls")
+    func tlsFailure() async throws {
+        let fixture = try await BridgeFixture.start()
+        let store = VercelKVStore(
+            endpoint: try RESTEndpoint(url: "https://127.0.0.1:\(fixture.bridge.port)", token: BridgeFixture.token),
+            logger: quietLogger)
+        do {
+            try await store.ping(deadline: deadline())
+            Issue.record("expected a TLS failure")
+        } catch {
+            #expect(error.code == .tls)
+        }
+        await store.shutdown()
+        await fixture.stop()
+    }
 }
