@@ -9,6 +9,9 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "PersistentCache",
+    // Linux only today: the Redis tier calls Glibc directly (poll, pipe, getaddrinfo, pthread) and includes
+    // Debian's hiredis header layout (<hiredis/hiredis.h> of libhiredis-dev 0.14). The macOS entry only
+    // states the minimum the Swift code itself needs (task executors, Synchronization); it does not build there yet.
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CacheCore", targets: ["CacheCore"]),
@@ -34,13 +37,19 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // MARK: Cache core and backends
         .systemLibrary(
             name: "CHiredis",
             pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
         ),
         .target(
             name: "CacheCore",
@@ -56,6 +65,8 @@ let package = Package(
             dependencies: [
                 "CacheCore",
                 "CHiredis",
+                "COpenSSL",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -212,12 +223,12 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "CacheCoreTests",
-            dependencies: ["CacheCore"],
+            dependencies: ["CacheCore", .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CacheRedisTests",
-            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport"],
+            dependencies: ["CacheCore", "CacheRedis", "PersistentCache", "RedisServerSupport", "FaultProxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

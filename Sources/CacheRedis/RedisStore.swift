@@ -2,13 +2,15 @@ import CacheCore
 import Logging
 import Synchronization
 
-/// A ``KVStore`` over the Redis protocol (RESP2), on the system's hiredis.
+/// A ``KVStore`` over the Redis protocol (RESP2): plain TCP, unix sockets, or TLS for `rediss://` (the
+/// system OpenSSL), with hiredis's reader as the RESP parser.
 ///
 /// Each connection is owned by one dedicated I/O thread (never the Swift cooperative pool) that pipelines
 /// automatically: every command callers queue while a round trip is under way goes out in the next write,
 /// so concurrent callers share round trips instead of queueing behind each other. A command whose deadline
 /// passes fails with ``KVError/Code/timeout`` and closes its connection (reconnected in the background);
-/// while a connection is down, commands fail at once instead of waiting.
+/// while a connection is down, commands fail at once instead of waiting. Host names are resolved off the
+/// I/O thread on every connection attempt.
 public final class RedisStore: KVStore {
     /// Where the store connects.
     public let endpoint: RedisEndpoint
@@ -32,11 +34,16 @@ public final class RedisStore: KVStore {
 
     /// Creates the store and starts connecting in the background; it never blocks and never throws.
     /// Commands issued before the first connection attempt completes wait for it (within their deadline).
-    public init(endpoint: RedisEndpoint, configuration: Configuration = .init(), logger: Logger) {
+    public convenience init(endpoint: RedisEndpoint, configuration: Configuration = .init(), logger: Logger) {
+        self.init(endpoint: endpoint, configuration: configuration, resolver: SystemHostResolver(), logger: logger)
+    }
+
+    /// Creates the store with a custom name resolver (tests inject slow or silent ones).
+    init(endpoint: RedisEndpoint, configuration: Configuration, resolver: any RedisHostResolver, logger: Logger) {
         self.endpoint = endpoint
         self.configuration = configuration
         self.connections = (0..<configuration.connectionCount).map { index in
-            RedisConnection(index: index, endpoint: endpoint, configuration: configuration, logger: logger)
+            RedisConnection(index: index, endpoint: endpoint, configuration: configuration, resolver: resolver, logger: logger)
         }
         for connection in connections { connection.start() }
     }
@@ -124,8 +131,8 @@ public final class RedisStore: KVStore {
         _ = try await execute(RedisCommand(["PING"], expecting: .pong), deadline: deadline)
     }
 
-    /// Stops every I/O thread, fails queued and in-flight commands with ``KVError/Code/shutDown``, frees the
-    /// hiredis contexts and waits until the threads have exited.
+    /// Stops every I/O thread, fails queued and in-flight commands with ``KVError/Code/shutDown``, closes the
+    /// connections and waits until the threads have exited.
     public func shutdown() async {
         for connection in connections { connection.requestShutdown() }
         for connection in connections { await connection.waitForExit() }
@@ -154,6 +161,9 @@ public final class RedisStore: KVStore {
         }
         return connections[start % connections.count]
     }
+
+    /// Whether the calling thread is one of this store's I/O threads.
+    var isOnIOThread: Bool { connections.contains { $0.isCurrentThread } }
 
     private static func count(_ reply: RedisReply) -> Int {
         if case .integer(let value) = reply { return Int(value) }

@@ -60,6 +60,13 @@ public struct PCacheEnvironment: Sendable {
 
     /// Stops here with the selection's exit code when there is no store to talk to.
     func exitWithoutStore(_ output: inout CommandOutput) -> Bool {
+        if let problem = CacheConfiguration.namespaceProblem(namespace) {
+            output.exitCode = .unusable
+            output.lines.append("namespace unusable: \(problem)")
+            output.json["status"] = .string("unusable")
+            output.json["reason"] = .string(problem)
+            return true
+        }
         switch selection {
         case .unusable(let reason):
             output.exitCode = .unusable
@@ -92,7 +99,8 @@ public struct PCacheEnvironment: Sendable {
         switch (selection, store) {
         case (.rest, let store as VercelKVStore):
             info = try? await store.command(["INFO", "server"], deadline: deadline).text
-        case (.redis(let endpoint, _), _):
+        case (.redis(let endpoint, _), _) where endpoint.tls == nil:
+            // The small RESP client has no TLS; over rediss:// the version stays unknown.
             guard let connection = try? await RESPConnection.connect(
                 to: endpoint, on: MultiThreadedEventLoopGroup.singleton.next(), connectTimeout: .seconds(2)).get()
             else { return nil }

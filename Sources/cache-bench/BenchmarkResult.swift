@@ -20,6 +20,16 @@ struct BenchmarkResult: Codable, Sendable {
         self.p99Micros = Double(latencies.valueAtPercentile(99)) / 1000
     }
 
+    /// One bulk operation over `total` items (an invalidation): items per second; the latencies are the
+    /// whole operation's time.
+    init(total: Int, elapsed: Duration, name: String) {
+        self.name = name
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        self.opsPerSec = seconds > 0 ? Double(total) / seconds : 0
+        self.p50Micros = seconds * 1e6
+        self.p99Micros = seconds * 1e6
+    }
+
     /// A result measured elsewhere (redis-benchmark).
     init(name: String, opsPerSec: Double, p50Micros: Double, p99Micros: Double) {
         self.name = name

@@ -5,11 +5,18 @@ enum BenchmarkTable {
     /// The baseline each case is compared with (a baseline is compared with itself).
     static func baseline(of name: String, concurrency: Int) -> String? {
         let name = name.hasSuffix(".exec") ? String(name.dropLast(".exec".count)) : name
+        // Variants (value size, load) compare with the baseline measured under the same conditions.
+        for suffix in [".10kib", ".1mib", ".loaded"] where name.hasSuffix(suffix) {
+            let base = String(name.dropLast(suffix.count))
+            return baseline(of: base, concurrency: concurrency).map { $0 + suffix }
+        }
         switch name {
         case "hiredis.get.c1", "redisstore.get.c1", "tieredcache.get.kvhit.c1": return "hiredis.get.c1"
         case "redis-benchmark.get.c\(concurrency)", "redisstore.get.c\(concurrency)",
              "tieredcache.get.kvhit.c\(concurrency)": return "redis-benchmark.get.c\(concurrency)"
         case "lockeddict.get", "memorytier.get": return "lockeddict.get"
+        case "lockeddict.get.1m", "memorytier.get.1m": return "lockeddict.get.1m"
+        case "redis-cli.scan-unlink.100k", "tieredcache.invalidate.100k": return "redis-cli.scan-unlink.100k"
         case "rest.get.c1": return "redisstore.get.c1"
         case "rest.get.c\(concurrency)", "rest.get.c\(concurrency).nopipe": return "redis-benchmark.get.c\(concurrency)"
         case "wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)": return "wrk.bare.c\(concurrency)"
@@ -37,14 +44,14 @@ enum BenchmarkTable {
         }
         Swift.print("")
         let goals: [(String, String, Double)] = [
-            ("tieredcache.get.kvhit.c1", "hiredis.get.c1", 0.7),
-            ("tieredcache.get.kvhit.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 1.0),
+            ("tieredcache.get.kvhit.c1", "hiredis.get.c1", 0.8),
+            ("tieredcache.get.kvhit.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 1.5),
             ("memorytier.get", "lockeddict.get", 0.5),
             ("rest.get.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 0.5),
             ("wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)", 0.7),
-            // Not goals of the brief: the same KV-hit cases with the caller on the store's executor.
-            ("tieredcache.get.kvhit.c1.exec", "hiredis.get.c1", 0.7),
-            ("tieredcache.get.kvhit.c\(concurrency).exec", "redis-benchmark.get.c\(concurrency)", 1.0),
+            // Not goals of the issue: the same KV-hit cases with the caller on the store's executor.
+            ("tieredcache.get.kvhit.c1.exec", "hiredis.get.c1", 0.8),
+            ("tieredcache.get.kvhit.c\(concurrency).exec", "redis-benchmark.get.c\(concurrency)", 1.5),
         ]
         for (name, baselineName, target) in goals {
             guard let measured = ratio(name, baselineName) else {
@@ -53,6 +60,12 @@ enum BenchmarkTable {
             }
             let verdict = measured >= target ? "PASS" : "FAIL"
             Swift.print("\(verdict) \(name) ≥ \(target) × \(baselineName): \(String(format: "%.2f", measured))")
+        }
+        // The latency goal: one caller's median within 15 µs of raw hiredis's.
+        if let cache = byName["tieredcache.get.kvhit.c1"], let raw = byName["hiredis.get.c1"] {
+            let verdict = cache.p50Micros <= raw.p50Micros + 15 ? "PASS" : "FAIL"
+            Swift.print("\(verdict) tieredcache.get.kvhit.c1 p50 ≤ hiredis.get.c1 p50 + 15 µs: "
+                + String(format: "%.1f µs vs %.1f µs", cache.p50Micros, raw.p50Micros))
         }
     }
 

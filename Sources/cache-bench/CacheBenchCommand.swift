@@ -17,7 +17,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
 
-    @Option(name: .long, help: "Seconds per case, split over the rounds (the whole run takes about 13× this).")
+    @Option(name: .long, help: "Seconds per case, split over the rounds (the whole run takes about 25× this, plus the 1 M-entry and 100 k-key set-ups).")
     var seconds: Double = 2
 
     @Option(name: .long, help: "Rounds: every case runs once per round, interleaved, and its best round counts, so a burst of load from other processes skews no single ratio.")
@@ -28,6 +28,12 @@ struct CacheBenchCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Value size in bytes for the KV cases.")
     var valueBytes: Int = 100
+
+    @Option(name: .long, help: "RedisStore.Configuration.spin in microseconds (how long a lone caller and the I/O thread spin before sleeping; 0 = off).")
+    var spinMicros: Int = 0
+
+    @Option(name: .long, help: "Run only the cases whose name contains this text (baselines included by name too).")
+    var filter: String?
 
     mutating func run() async throws {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
@@ -40,98 +46,169 @@ struct CacheBenchCommand: AsyncParsableCommand {
         let server = try await RedisServer.start(logger: logger)
         defer { server.cleanUp() }
         let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: server.port))
-        let rawKey = "bench:raw"
-        let value = [UInt8](repeating: UInt8(ascii: "v"), count: max(1, valueBytes))
-        _ = try await server.command(["SET", rawKey, String(decoding: value, as: UTF8.self)])
+        var storeConfiguration = RedisStore.Configuration()
+        storeConfiguration.spin = .microseconds(max(0, spinMicros))
+        let store = RedisStore(endpoint: endpoint, configuration: storeConfiguration, logger: logger)
+        let cache = TieredCache(
+            configuration: CacheConfiguration(namespace: "bench", memory: .init(maximumEntries: 10_000, maximumBytes: 256 << 20)),
+            kvStore: store, logger: logger)
 
-        let store = RedisStore(endpoint: endpoint, logger: logger)
-        let cache = TieredCache(configuration: CacheConfiguration(namespace: "bench"), kvStore: store, logger: logger)
-        let cacheKey = "question:what-is-the-cache"
-        await cache.set(cacheKey, CacheEntry(bytes: value, source: .kb))
-        await cache.waitForBackgroundWrites()
-        guard await cache.lookup(cacheKey).tier == .kv else {
-            throw ValidationError("the benchmark entry is not readable from the KV tier; is Redis reachable?")
+        // The KV cases read one key each: the main one at --value-bytes, and the 10 KiB and 1 MiB variants.
+        let sizes: [(suffix: String, bytes: Int)] = [("", max(1, valueBytes)), (".10kib", 10 << 10), (".1mib", 1 << 20)]
+        for (suffix, bytes) in sizes {
+            let value = [UInt8](repeating: UInt8(ascii: "v"), count: bytes)
+            try await store.set("bench:raw\(suffix)", value: value, ttl: nil, deadline: .now + .seconds(5))
+            await cache.set("question\(suffix)", CacheEntry(bytes: value, source: .kb))
         }
-
-        let rest = try await RESTBenchmarks.start(redisPort: server.port, key: rawKey, valueBytes: value.count, logger: logger)
-
-        var results: [BenchmarkResult] = []
-        func report(_ result: BenchmarkResult) {
-            print("  measured \(result.name): \(Int(result.opsPerSec)) ops/s")
-            if let index = results.firstIndex(where: { $0.name == result.name }) {
-                if result.opsPerSec > results[index].opsPerSec { results[index] = result }
-            } else {
-                results.append(result)
+        await cache.waitForBackgroundWrites()
+        for (suffix, _) in sizes {
+            guard await cache.lookup("question\(suffix)").tier == .kv else {
+                throw ValidationError("the benchmark entry is not readable from the KV tier; is Redis reachable?")
             }
         }
 
+        let recorder = BenchmarkRecorder(filter: filter)
+        let rest = try await RESTBenchmarks.start(redisPort: server.port, key: "bench:raw", valueBytes: max(1, valueBytes), logger: logger)
+        let port = server.port
+        let concurrency = self.concurrency
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: max(1, valueBytes))
         let keys = (0..<1000).map { "bench:memory:\($0)" }
         let entry = CacheEntry(bytes: value, source: .kb)
         let locked = Mutex<[String: CacheEntry]>(Dictionary(uniqueKeysWithValues: keys.map { ($0, entry) }))
         let memory = MemoryTier(limits: .init(maximumEntries: 10_000, maximumBytes: 64 << 20))
         for key in keys { _ = memory.set(key, entry, expiresAt: nil) }
-        let encoded = CacheEntryCodec.encode(entry, key: cacheKey, expiresAt: Date() + 3600)
+        let bigMemory = BigMemoryCases(wanted: recorder.wants("1m"), entry: entry)
+        let encoded = CacheEntryCodec.encode(entry, key: "question", expiresAt: Date() + 3600)
         var checksum = 0
 
         for round in 1...rounds {
-        print("round \(round) of \(rounds)")
+            print("round \(round) of \(rounds)")
 
-        // One caller.
-        report(try await HiredisBaseline.run(name: "hiredis.get.c1", port: server.port, key: rawKey, duration: duration))
-        report(try await ConcurrentCaseRunner.run(name: "redisstore.get.c1", concurrency: 1, duration: duration) {
-            _ = try await store.get(rawKey, deadline: .now + .seconds(2))
-        })
-        report(try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1", concurrency: 1, duration: duration) {
-            guard await cache.lookup(cacheKey).tier == .kv else { throw ValidationError("kv hit expected") }
-        })
-        // The same, with the caller preferring the store's I/O thread as its executor (no thread hops).
-        report(try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.exec", concurrency: 1, duration: duration, executor: store.executor) {
-            _ = try await store.get(rawKey, deadline: .now + .seconds(2))
-        })
-        report(try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.exec", concurrency: 1, duration: duration, executor: store.executor) {
-            guard await cache.lookup(cacheKey).tier == .kv else { throw ValidationError("kv hit expected") }
-        })
+            // One caller, at each value size; then the main size with a busy thread on the other core.
+            for (suffix, _) in sizes {
+                try await recorder.run("hiredis.get.c1\(suffix)") {
+                    try await HiredisBaseline.run(name: "hiredis.get.c1\(suffix)", port: port, key: "bench:raw\(suffix)", duration: duration)
+                }
+                try await recorder.run("redisstore.get.c1\(suffix)") {
+                    try await ConcurrentCaseRunner.run(name: "redisstore.get.c1\(suffix)", concurrency: 1, duration: duration) {
+                        _ = try await store.get("bench:raw\(suffix)", deadline: .now + .seconds(2))
+                    }
+                }
+                try await recorder.run("tieredcache.get.kvhit.c1\(suffix)") {
+                    try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1\(suffix)", concurrency: 1, duration: duration) {
+                        guard await cache.lookup("question\(suffix)").tier == .kv else { throw ValidationError("kv hit expected") }
+                    }
+                }
+            }
+            try await recorder.run("hiredis.get.c1.loaded") {
+                try await BusyThread.around {
+                    try await HiredisBaseline.run(name: "hiredis.get.c1.loaded", port: port, key: "bench:raw", duration: duration)
+                }
+            }
+            try await recorder.run("redisstore.get.c1.loaded") {
+                try await BusyThread.around {
+                    try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.loaded", concurrency: 1, duration: duration) {
+                        _ = try await store.get("bench:raw", deadline: .now + .seconds(2))
+                    }
+                }
+            }
+            try await recorder.run("tieredcache.get.kvhit.c1.loaded") {
+                try await BusyThread.around {
+                    try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.loaded", concurrency: 1, duration: duration) {
+                        guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
+                    }
+                }
+            }
+            // The same, with the caller preferring the store's I/O thread as its executor (no thread hops).
+            try await recorder.run("redisstore.get.c1.exec") {
+                try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.exec", concurrency: 1, duration: duration, executor: store.executor) {
+                    _ = try await store.get("bench:raw", deadline: .now + .seconds(2))
+                }
+            }
+            try await recorder.run("tieredcache.get.kvhit.c1.exec") {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.exec", concurrency: 1, duration: duration, executor: store.executor) {
+                    guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
+                }
+            }
 
-        // Many callers.
-        let firstPass = results.first { $0.name == "hiredis.get.c1" }?.opsPerSec ?? 30_000
-        let requests = max(10_000, Int(firstPass * 3 * seconds / Double(rounds)))
-        let benchmarkPort = server.port
-        let concurrency = self.concurrency
-        report(try await DedicatedThread.run {
-            try RedisBenchmarkBaseline.run(name: "redis-benchmark.get.c\(concurrency)", port: benchmarkPort, clients: concurrency, requests: requests)
-        })
-        report(try await ConcurrentCaseRunner.run(name: "redisstore.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
-            _ = try await store.get(rawKey, deadline: .now + .seconds(2))
-        })
-        report(try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency)", concurrency: concurrency, duration: duration) {
-            guard await cache.lookup(cacheKey).tier == .kv else { throw ValidationError("kv hit expected") }
-        })
-        report(try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, executor: store.executor) {
-            guard await cache.lookup(cacheKey).tier == .kv else { throw ValidationError("kv hit expected") }
-        })
+            // Many callers.
+            let firstPass = recorder.results.first { $0.name == "hiredis.get.c1" }?.opsPerSec ?? 30_000
+            let requests = max(10_000, Int(firstPass * 3 * seconds / Double(rounds)))
+            try await recorder.run("redis-benchmark.get.c\(concurrency)") {
+                try await DedicatedThread.run {
+                    try RedisBenchmarkBaseline.run(name: "redis-benchmark.get.c\(concurrency)", port: port, clients: concurrency, requests: requests)
+                }
+            }
+            try await recorder.run("redisstore.get.c\(concurrency)") {
+                try await ConcurrentCaseRunner.run(name: "redisstore.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
+                    _ = try await store.get("bench:raw", deadline: .now + .seconds(2))
+                }
+            }
+            try await recorder.run("tieredcache.get.kvhit.c\(concurrency)") {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency)", concurrency: concurrency, duration: duration) {
+                    guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
+                }
+            }
+            try await recorder.run("tieredcache.get.kvhit.c\(concurrency).exec") {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, executor: store.executor) {
+                    guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
+                }
+            }
 
-        // The REST tier through kv-rest-bridge, and the bridge alone under wrk.
-        try await rest.runRound(concurrency: concurrency, duration: duration, report: report)
+            // The REST tier through kv-rest-bridge, and the bridge alone under wrk.
+            try await rest.runRound(concurrency: concurrency, duration: duration, recorder: recorder)
 
-        // Memory.
-        report(ConcurrentCaseRunner.runSynchronous(name: "lockeddict.get", duration: duration) { index in
-            let key = keys[index % keys.count]
-            checksum &+= locked.withLock { $0[key]?.value.count ?? 0 }
-        })
-        report(ConcurrentCaseRunner.runSynchronous(name: "memorytier.get", duration: duration) { index in
-            checksum &+= memory.get(keys[index % keys.count])?.value.count ?? 0
-        })
-        // Informational (no goal): the envelope decoding every KV hit pays, on the caller's thread.
-        report(ConcurrentCaseRunner.runSynchronous(name: "codec.decode", duration: duration / 2, batchSize: 8) { _ in
-            checksum &+= (try? CacheEntryCodec.decode(encoded, expectedKey: cacheKey))?.entry.value.count ?? 0
-        })
+            // Memory: 1000 entries, then 1 M.
+            try await recorder.run("lockeddict.get") {
+                ConcurrentCaseRunner.runSynchronous(name: "lockeddict.get", duration: duration) { index in
+                    let key = keys[index % keys.count]
+                    checksum &+= locked.withLock { $0[key]?.value.count ?? 0 }
+                }
+            }
+            try await recorder.run("memorytier.get") {
+                ConcurrentCaseRunner.runSynchronous(name: "memorytier.get", duration: duration) { index in
+                    checksum &+= memory.get(keys[index % keys.count])?.value.count ?? 0
+                }
+            }
+            if let bigMemory {
+                try await recorder.run("lockeddict.get.1m") { bigMemory.lockedDictionary(duration: duration, checksum: &checksum) }
+                try await recorder.run("memorytier.get.1m") { bigMemory.memoryTier(duration: duration, checksum: &checksum) }
+            }
+            // Informational (no goal): the envelope decoding every KV hit pays, on the caller's thread.
+            try await recorder.run("codec.decode") {
+                ConcurrentCaseRunner.runSynchronous(name: "codec.decode", duration: duration / 2, batchSize: 8) { _ in
+                    checksum &+= (try? CacheEntryCodec.decode(encoded, expectedKey: "question"))?.entry.value.count ?? 0
+                }
+            }
+            // Informational: the key check every KV hit also pays, on the I/O thread, before the reply is accepted.
+            try await recorder.run("codec.keyprobe") {
+                ConcurrentCaseRunner.runSynchronous(name: "codec.keyprobe", duration: duration / 2, batchSize: 8) { _ in
+                    checksum &+= EnvelopeKeyProbe.probe(encoded, expectedKey: "question") == .matches ? 1 : 0
+                }
+            }
         }
-        if checksum == 0 { print("warning: the memory cases found no entries") }
+
+        // Invalidation of 100 k keys, once (seeding dominates a round): the cache against redis-cli.
+        let invalidationKeys = 100_000
+        if recorder.wants("invalidate") || recorder.wants("scan-unlink") {
+            try await InvalidationCases.seed(store: store, prefix: "bench:inv:", count: invalidationKeys)
+            try await recorder.run("redis-cli.scan-unlink.100k") {
+                try await DedicatedThread.run {
+                    try InvalidationBaseline.run(name: "redis-cli.scan-unlink.100k", port: port, pattern: "bench:inv:*", keys: invalidationKeys)
+                }
+            }
+            try await InvalidationCases.seed(store: store, prefix: "bench:inv:", count: invalidationKeys)
+            try await recorder.run("tieredcache.invalidate.100k") {
+                try await InvalidationCases.invalidate(cache: cache, pattern: "inv:*", expected: invalidationKeys, name: "tieredcache.invalidate.100k")
+            }
+        }
+        if checksum == 0 && recorder.wants("memory") { print("warning: the memory cases found no entries") }
 
         await cache.shutdown()
         await store.shutdown()
         await rest.shutdown()
 
+        let results = recorder.results
         BenchmarkTable.print(results, concurrency: concurrency)
         if let json {
             let encoder = JSONEncoder()

@@ -33,19 +33,26 @@ struct RESTBenchmarks {
     }
 
     /// One round of every REST case.
-    func runRound(concurrency: Int, duration: Duration, report: (BenchmarkResult) -> Void) async throws {
+    func runRound(concurrency: Int, duration: Duration, recorder: BenchmarkRecorder) async throws {
         let key = self.key
         let pipelined = self.pipelined
         let unpipelined = self.unpipelined
-        report(try await ConcurrentCaseRunner.run(name: "rest.get.c1", concurrency: 1, duration: duration) {
-            guard try await pipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
-        })
-        report(try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
-            guard try await pipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
-        })
-        report(try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency).nopipe", concurrency: concurrency, duration: duration) {
-            guard try await unpipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
-        })
+        try await recorder.run("rest.get.c1") {
+            try await ConcurrentCaseRunner.run(name: "rest.get.c1", concurrency: 1, duration: duration) {
+                guard try await pipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
+            }
+        }
+        try await recorder.run("rest.get.c\(concurrency)") {
+            try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
+                guard try await pipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
+            }
+        }
+        try await recorder.run("rest.get.c\(concurrency).nopipe") {
+            try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency).nopipe", concurrency: concurrency, duration: duration) {
+                guard try await unpipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
+            }
+        }
+        guard recorder.wants("wrk") else { return }
         guard RedisServer.findExecutable("wrk") != nil else {
             print("  skipped the wrk cases: wrk not found (apt-get install -y wrk, or run scripts/bench.sh)")
             return
@@ -55,12 +62,16 @@ struct RESTBenchmarks {
         let headers = ["Authorization: Bearer \(token)"]
         let bridgeName = "wrk.bridge.get.c\(concurrency)"
         let bareName = "wrk.bare.c\(concurrency)"
-        report(try await DedicatedThread.run {
-            try WrkLoad.run(name: bridgeName, url: bridgeURL, headers: headers, connections: concurrency, duration: duration)
-        })
-        report(try await DedicatedThread.run {
-            try WrkLoad.run(name: bareName, url: bareURL, headers: headers, connections: concurrency, duration: duration)
-        })
+        try await recorder.run(bridgeName) {
+            try await DedicatedThread.run {
+                try WrkLoad.run(name: bridgeName, url: bridgeURL, headers: headers, connections: concurrency, duration: duration)
+            }
+        }
+        try await recorder.run(bareName) {
+            try await DedicatedThread.run {
+                try WrkLoad.run(name: bareName, url: bareURL, headers: headers, connections: concurrency, duration: duration)
+            }
+        }
     }
 
     func shutdown() async {

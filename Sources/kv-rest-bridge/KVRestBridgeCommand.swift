@@ -59,6 +59,9 @@ struct KVRestBridgeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--redis-url: \(error)")
         }
+        guard endpoint.tls == nil else {
+            throw ValidationError("--redis-url: the bridge speaks plain RESP; use redis:// or unix:// (run it next to the server)")
+        }
         let configuration = BridgeConfiguration(host: host, port: port, token: resolvedToken, redis: endpoint)
         let server = try await BridgeServer.start(configuration: configuration, logger: logger)
         do {

@@ -40,11 +40,12 @@ struct CacheEntryCodecTests {
         #expect(throws: CacheEntryCodec.DecodeError.keyMismatch) { try CacheEntryCodec.decode(encoded, expectedKey: "b") }
     }
 
-    @Test("entries from other writers without a key field are accepted")
+    @Test("entries from other writers must name their key; without one they are refused")
     func foreignWriter() throws {
-        let json = #"{"v":1,"value":"from redis-cli","source":"kb","createdAt":1700000000000}"#
-        let decoded = try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "anything")
-        #expect(decoded.entry.text == "from redis-cli")
+        let keyless = #"{"v":1,"value":"from redis-cli","source":"kb","createdAt":1700000000000}"#
+        #expect(throws: CacheEntryCodec.DecodeError.missingKey) { try CacheEntryCodec.decode(Array(keyless.utf8), expectedKey: "anything") }
+        let named = #"{"v":1,"key":"anything","value":"from redis-cli","source":"kb","createdAt":1700000000000}"#
+        #expect(try CacheEntryCodec.decode(Array(named.utf8), expectedKey: "anything").entry.text == "from redis-cli")
     }
 
     @Test("malformed or unknown entries are decode errors, never crashes", arguments: [
@@ -77,9 +78,9 @@ struct CacheEntryCodecFastPathTests {
     }
 
     @Test("documents written by other JSON writers decode the same", arguments: [
-        #"{ "v" : 1 , "value" : "caf\u00e9 \ud83d\ude42" , "source" : "kb" }"#,
-        #"{"source":"llm","value":"x","v":1,"createdAt":1.7e12,"expiresAt":null}"#,
-        #"{"v":1.0,"value":"x","source":"kb"}"#,
+        #"{ "v" : 1 , "key" : "k", "value" : "caf\u00e9 \ud83d\ude42" , "source" : "kb" }"#,
+        #"{"source":"llm","value":"x","v":1,"createdAt":1.7e12,"expiresAt":null,"key":"\u006b"}"#,
+        #"{"v":1.0,"key":"k","value":"x","source":"kb"}"#,
     ])
     func otherWriters(json: String) throws {
         let decoded = try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "k")
@@ -88,13 +89,13 @@ struct CacheEntryCodecFastPathTests {
 
     @Test("surrogate escapes decode to the right scalar")
     func surrogates() throws {
-        let decoded = try CacheEntryCodec.decode(Array(#"{"v":1,"value":"\ud83d\ude42","source":"kb"}"#.utf8), expectedKey: "k")
+        let decoded = try CacheEntryCodec.decode(Array(#"{"v":1,"key":"k","value":"\ud83d\ude42","source":"kb"}"#.utf8), expectedKey: "k")
         #expect(decoded.entry.text == "🙂")
     }
 
     @Test("documents the fast path refuses still get a definite answer", arguments: [
-        #"{"v":1,"value":"x","source":"kb","extra":{"nested":true}}"#,
-        #"{"v":1,"value":"x","source":"kb","tags":["a"]}"#,
+        #"{"v":1,"key":"k","value":"x","source":"kb","extra":{"nested":true}}"#,
+        #"{"v":1,"key":"k","value":"x","source":"kb","tags":["a"]}"#,
     ])
     func fallbackToFoundation(json: String) throws {
         let decoded = try CacheEntryCodec.decode(Array(json.utf8), expectedKey: "k")

@@ -30,18 +30,27 @@ struct KVBackendSelectionTests {
     }
 
     @Test("bad URLs get clear errors", arguments: [
-        "rediss://default:token@host:6379", "http://host", "redis://", "redis://host:99999", "redis://host/notanumber",
+        "rediss://host:6379?ssl_cert_reqs=maybe", "http://host", "redis://", "redis://host:99999", "redis://host/notanumber",
         "unix://relative/path", "not a url at all",
     ])
     func badURLs(url: String) {
         #expect(throws: RedisEndpoint.ParseError.self) { try RedisEndpoint(url: url) }
     }
 
-    @Test("rediss:// names the alternatives")
-    func tlsMessage() {
-        #expect(throws: RedisEndpoint.ParseError.tlsUnsupported) { try RedisEndpoint(url: "rediss://h:1") }
-        let text = RedisEndpoint.ParseError.tlsUnsupported.description
-        #expect(text.contains("KV_REST_API_URL") && text.contains("redis://"))
+    @Test("rediss:// parses with redis-py's TLS parameters, verified by default")
+    func tlsURLs() throws {
+        let plain = try RedisEndpoint(url: "rediss://default:token@cache.example.com:6380/2")
+        #expect(plain.address == .tcp(host: "cache.example.com", port: 6380))
+        #expect(plain.tls == RedisEndpoint.TLS(caCertificatesPath: nil, verifyPeer: true))
+        #expect(plain.database == 2 && plain.password == "token")
+        #expect(plain.redactedURL == "rediss://default:***@cache.example.com:6380/2")
+        let privateCA = try RedisEndpoint(url: "rediss://h:1?ssl_ca_certs=/etc/ca.pem")
+        #expect(privateCA.tls == RedisEndpoint.TLS(caCertificatesPath: "/etc/ca.pem", verifyPeer: true))
+        #expect(privateCA.redactedURL.contains("ssl_ca_certs=/etc/ca.pem"))
+        let unverified = try RedisEndpoint(url: "rediss://h:1?ssl_cert_reqs=none")
+        #expect(unverified.tls?.verifyPeer == false)
+        #expect(try RedisEndpoint(url: "redis://h:1").tls == nil)
+        #expect(try RedisEndpoint(url: "rediss://h:1?ssl_cert_reqs=required").tls?.verifyPeer == true)
     }
 
     @Test("nothing set means memory-only")
@@ -69,6 +78,13 @@ struct KVBackendSelectionTests {
         ]
         let selection = KVBackendSelection.detect(in: environment)
         #expect(selection == .rest(try RESTEndpoint(url: "https://x.upstash.io", token: "secret"), variable: "KV_REST_API_URL"))
+        var forced = environment
+        forced["CACHE_KV_BACKEND"] = "redis"
+        guard case .redis(let endpoint, let variable) = KVBackendSelection.detect(in: forced) else {
+            Issue.record("expected the Redis backend when forced")
+            return
+        }
+        #expect(variable == "KV_URL" && endpoint.tls?.verifyPeer == true)
         #expect(!selection.description.contains("secret"))
     }
 
@@ -119,13 +135,13 @@ struct KVBackendSelectionTests {
         }
     }
 
-    @Test("rediss:// alone is unusable with the TLS explanation, secrets redacted")
-    func tlsOnly() {
-        guard case .unusable(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380"]) else {
+    @Test("a malformed rediss:// parameter is unusable with the reason, secrets redacted")
+    func tlsMalformed() {
+        guard case .unusable(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380?ssl_cert_reqs=optional"]) else {
             Issue.record("expected unusable")
             return
         }
-        #expect(reason.contains("TLS"))
+        #expect(reason.contains("ssl_cert_reqs"))
         #expect(!reason.contains("topsecret"))
     }
 }

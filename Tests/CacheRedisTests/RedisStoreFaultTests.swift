@@ -25,6 +25,20 @@ struct RedisStoreFaultTests {
         #expect(elapsed <= budget + lateMargin)
     }
 
+    /// After a first timeout, the reconnections to an unresponsive server are accepted (by the kernel) but
+    /// never answered, so they count as failed attempts: the store backs off and may refuse at once instead
+    /// of making the caller wait. Either outcome is right; waiting past the deadline never is.
+    private static func expectTimeoutOrFastRefusal(_ store: RedisStore, key: String, after budget: Duration) async {
+        let started = ContinuousClock.now
+        let error = await Support.expectKVError { () async throws(KVError) in
+            _ = try await store.get(key, deadline: started + budget)
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(error?.code == .timeout || error?.code == .connectionRefused, "got \(String(describing: error))")
+        if error?.code == .timeout { #expect(elapsed >= budget - earlySlack) }
+        #expect(elapsed <= budget + lateMargin)
+    }
+
     private static func seedStaleValues(_ store: RedisStore) async throws {
         for index in 0..<50 {
             try await store.set("stale:\(index)", value: Array("stale-\(index)".utf8), ttl: nil, deadline: Support.deadline())
@@ -55,14 +69,17 @@ struct RedisStoreFaultTests {
         try await Support.withStore { server, store in
             try await Self.seedStaleValues(store)
             server.setFrozen(true)
-            for attempt in 0..<3 {
-                await Self.expectTimeout(store, key: "stale:\(attempt)", after: .milliseconds(300))
+            await Self.expectTimeout(store, key: "stale:0", after: .milliseconds(300))
+            for attempt in 1..<3 {
+                await Self.expectTimeoutOrFastRefusal(store, key: "stale:\(attempt)", after: .milliseconds(300))
                 // Reconnection (the kernel still accepts on a stopped server's socket) happens in the background.
                 try await Task.sleep(for: .milliseconds(100))
             }
             let codes = await Self.issueDoomedReads(store, budget: .milliseconds(200))
             #expect(codes.allSatisfy { $0 == .timeout || $0 == .connectionReset || $0 == .connectionRefused })
-            #expect(codes.contains(.timeout))
+            // The reconnections to the stopped server were accepted by the kernel but never answered, so they
+            // count as failed attempts: the store backs off and fails fast instead of making callers wait.
+            #expect(codes.contains(.timeout) || codes.contains(.connectionRefused))
             server.setFrozen(false)
             #expect(await Support.waitUntilAnswering(store))
             let matches = try await Support.concurrentOwnValues(store, prefix: "after-freeze")
@@ -77,7 +94,7 @@ struct RedisStoreFaultTests {
             #expect(try await server.command(["CLIENT", "PAUSE", "2500", "ALL"]).hasPrefix("+OK"))
             await Self.expectTimeout(store, key: "stale:1", after: .milliseconds(300))
             try await Task.sleep(for: .milliseconds(100))
-            await Self.expectTimeout(store, key: "stale:2", after: .milliseconds(300))
+            await Self.expectTimeoutOrFastRefusal(store, key: "stale:2", after: .milliseconds(300))
             let codes = await Self.issueDoomedReads(store, budget: .milliseconds(300))
             #expect(codes.allSatisfy { $0 == .timeout || $0 == .connectionReset || $0 == .connectionRefused })
             #expect(await Support.waitUntilAnswering(store))
@@ -113,10 +130,12 @@ struct RedisStoreFaultTests {
         let store = RedisStore(endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port)), logger: Support.logger)
         let started = ContinuousClock.now
         let error = await Support.expectKVError { () async throws(KVError) in
-            try await store.ping(deadline: started + .seconds(3))
+            try await store.ping(deadline: started + .seconds(10))
         }
         #expect(error?.code == .connectionRefused)
-        #expect(ContinuousClock.now - started < .seconds(1))
+        // Well before the 10 s deadline: a refused connect fails the held call at once. The margin is wide
+        // because the test machine is shared (this bound failed at 1 s under load on main too).
+        #expect(ContinuousClock.now - started < .seconds(5), "\(String(describing: error))")
         await store.shutdown()
     }
 

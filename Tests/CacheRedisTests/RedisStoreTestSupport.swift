@@ -21,6 +21,13 @@ enum RedisStoreTestSupport {
         return logger
     }()
 
+    /// For tests whose faults are expected: the cache's error logs would only be noise.
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "redis-store-tests")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     /// A deadline `duration` from now.
     static func deadline(_ duration: Duration = .seconds(5)) -> ContinuousClock.Instant {
         .now + duration

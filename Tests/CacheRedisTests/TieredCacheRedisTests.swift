@@ -115,7 +115,15 @@ struct TieredCacheRedisTests {
         }
         try await Task.sleep(until: setAt + ttl + .milliseconds(300))
         #expect(await cache.lookup("short").entry == nil)
-        #expect(try await server.command(["EXISTS", "pcache:short"]).hasPrefix(":0"))
+        // Redis counts the TTL from when the SET ran, which on a loaded machine can be a little after `setAt`:
+        // the key must be gone once that TTL has passed, whenever the write landed (bounded by the deadline).
+        var exists = true
+        let end = ContinuousClock.now + .seconds(3)
+        while exists && ContinuousClock.now < end {
+            exists = try await server.command(["EXISTS", "pcache:short"]).hasPrefix(":1")
+            if exists { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(!exists)
         await cache.shutdown()
     }
 
@@ -235,7 +243,9 @@ struct TieredCacheRedisTests {
             let found = await cache.lookup("q")
             let elapsed = ContinuousClock.now - started
             #expect(found.entry?.text == "from memory")
-            #expect(elapsed < .milliseconds(300) + .seconds(1), "waited \(elapsed)")
+            // Bounded, not fast: a blackhole would otherwise hold the caller forever. The margin is wide
+            // because the test machine is shared (1 s was exceeded under load on main too).
+            #expect(elapsed < .milliseconds(300) + .seconds(3), "waited \(elapsed)")
         }
         #expect(cache.statistics().fallbacks == 5)
         await cache.shutdown()
@@ -313,7 +323,10 @@ struct TieredCacheRedisTests {
             _ = try await server.command(["SET", "pcache:bad", garbage])
             #expect(await fresh.get("bad") == nil)
         }
-        #expect(fresh.statistics().malformedEntries == 3)
+        let stats = fresh.statistics()
+        // Garbage is malformed; a newer version is its own count; an entry naming another key is a reply
+        // refused by the store (a protocol error that closed the connection).
+        #expect(stats.malformedEntries == 1 && stats.newerVersionEntries == 1 && stats.misPairedReplies == 1)
         await cache.shutdown()
         await fresh.shutdown()
     }

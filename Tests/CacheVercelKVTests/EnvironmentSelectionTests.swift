@@ -47,7 +47,10 @@ struct EnvironmentSelectionTests {
         both["CACHE_KV_BACKEND"] = "memory"
         #expect(TieredCache.fromEnvironment(both, logger: quietLogger).mode == "memory-only")
         #expect(TieredCache.fromEnvironment([:], logger: quietLogger).mode == "memory-only")
-        #expect(TieredCache.fromEnvironment(["KV_URL": "rediss://:x@h:1"], logger: quietLogger).mode == "memory-only")
+        let tls = TieredCache.fromEnvironment(["KV_URL": "rediss://:x@127.0.0.1:1"], logger: quietLogger)
+        #expect(tls.mode == "redis")
+        await tls.shutdown()
+        #expect(TieredCache.fromEnvironment(["KV_URL": "redis://h:99999"], logger: quietLogger).mode == "memory-only")
         await fixture.stop()
     }
 

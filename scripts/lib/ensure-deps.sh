@@ -6,6 +6,9 @@ ensure_deps() {
     command -v swift >/dev/null 2>&1 || { echo "swift not found: install Swift 6.x (https://swift.org/install)" >&2; return 1; }
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     if ! pkg-config --exists hiredis 2>/dev/null; then missing+=(libhiredis-dev); fi
+    # rediss:// (TLS) uses the system OpenSSL; the TLS tests make throw-away certificates with its CLI.
+    if ! pkg-config --exists openssl 2>/dev/null; then missing+=(libssl-dev); fi
+    command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
     # The upstash-redis SDK test installs the SDK from PyPI with pip (it skips when PyPI is unreachable).
@@ -26,9 +29,9 @@ ensure_deps() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     elif command -v brew >/dev/null 2>&1; then
-        brew install hiredis redis pkg-config
+        brew install hiredis redis pkg-config openssl
     else
-        echo "please install: ${missing[*]} (hiredis development files, redis-server, redis-tools)" >&2
+        echo "please install: ${missing[*]} (hiredis and OpenSSL development files, openssl, redis-server, redis-tools)" >&2
         return 1
     fi
     # The Debian package starts a system redis-server through systemd where systemd runs; the tests

@@ -2,6 +2,12 @@
 public struct CacheConfiguration: Sendable {
     /// The prefix of every KV key (`<namespace>:<key>`); ``TieredCache/invalidate(_:)`` never reaches
     /// outside it, so several applications can share one Redis database.
+    ///
+    /// A namespace is 1 to ``maximumNamespaceBytes`` ASCII letters, digits, `_`, `-` and `.`: no `:` (the
+    /// separator) and no glob character (`*`, `?`, `[`, `]`, `\`), so no namespace is a prefix of another's
+    /// keys and `invalidate("*")` in `pcache` can never match a key of `pcache-v2` or of `pcache:v2`.
+    /// Check one with ``namespaceProblem(_:)``. A ``TieredCache`` given any other namespace does not throw:
+    /// it logs `cache_namespace_invalid` (error level) and runs memory-only, touching no KV key.
     public var namespace: String
     /// The hard deadline of every KV operation (the plan's 2 s). The caller never waits longer than this,
     /// plus a few milliseconds, for the KV tier.
@@ -36,5 +42,27 @@ public struct CacheConfiguration: Sendable {
         self.maximumKeyBytes = maximumKeyBytes
         self.maximumBackgroundWrites = max(1, maximumBackgroundWrites)
         self.invalidationBatchSize = max(1, invalidationBatchSize)
+    }
+
+    /// The longest namespace accepted, in bytes.
+    public static let maximumNamespaceBytes = 128
+
+    /// Why `namespace` cannot be used (see ``namespace``), or `nil` when it can.
+    public static func namespaceProblem(_ namespace: String) -> String? {
+        let bytes = namespace.utf8
+        if bytes.isEmpty { return "the namespace is empty" }
+        if bytes.count > maximumNamespaceBytes {
+            return "the namespace is longer than \(maximumNamespaceBytes) bytes"
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                continue
+            default:
+                return "the namespace may hold only ASCII letters, digits, '_', '-' and '.' (no ':' and no glob characters)"
+            }
+        }
+        return nil
     }
 }

@@ -5,12 +5,13 @@
 ///    usable, or the selection is ``unusable(reason:)`` (memory-only, logged as an error).
 /// 2. Otherwise the REST variables: `KV_REST_API_URL` + `KV_REST_API_TOKEN` (Vercel; with only
 ///    `KV_REST_API_READ_ONLY_TOKEN`, a read-only tier), or `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`.
-/// 3. Otherwise `KV_URL`, then `REDIS_URL` (`redis://`, `unix://`) → the Redis protocol backend.
+/// 3. Otherwise `KV_URL`, then `REDIS_URL` (`redis://`, `rediss://` (TLS), `unix://`) → the Redis protocol
+///    backend.
 /// 4. Otherwise memory-only.
 ///
 /// Why REST before `KV_URL`: Vercel sets both together, the plan chose REST, and Upstash recommends REST
-/// for serverless functions, each of which would otherwise hold its own Redis connections. Vercel's
-/// `KV_URL` is also a `rediss://` URL, which the system hiredis (0.14) cannot speak.
+/// for serverless functions, each of which would otherwise hold its own Redis connections. Set
+/// `CACHE_KV_BACKEND=redis` to use Vercel's `rediss://` `KV_URL` (one pipelined TLS connection) instead.
 public enum KVBackendSelection: Sendable, Hashable, CustomStringConvertible {
     /// Use Redis at this endpoint; `variable` names where it came from.
     case redis(RedisEndpoint, variable: String)

@@ -1,15 +1,13 @@
 import Foundation
 
-/// Where and how to reach a Redis server, parsed from a `redis://` or `unix://` URL.
+/// Where and how to reach a Redis server, parsed from a `redis://`, `rediss://` or `unix://` URL.
 ///
 /// Supported forms:
 /// - `redis://[[user]:password@]host[:port][/db]` (port 6379 and database 0 by default);
+/// - `rediss://…` the same over TLS, with redis-py's query parameters `ssl_ca_certs=/path/ca.pem` (trust this
+///   CA bundle instead of the system trust store) and `ssl_cert_reqs=none` (do not verify the server at all);
 /// - `unix:///path/to/redis.sock[?db=N&password=…&user=…]`, also spelled `redis+unix://` or
 ///   `redis-socket://`, or `redis://…` with a `?socket=/path` query.
-///
-/// `rediss://` (TLS) is refused with ``RedisEndpoint/ParseError/tlsUnsupported``: the hiredis release Debian
-/// ships (0.14) has no TLS. Use a TLS-terminating tunnel (stunnel, spiped) to a local port, or the REST
-/// backend (`KV_REST_API_URL`).
 public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// How to reach the server.
     public enum Address: Sendable, Hashable {
@@ -27,18 +25,35 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     /// The logical database selected with `SELECT` after connecting.
     public var database: Int
+    /// TLS settings for `rediss://`, or `nil` for a plain connection.
+    public var tls: TLS?
+
+    /// How a `rediss://` connection verifies the server.
+    public struct TLS: Sendable, Hashable {
+        /// A PEM file of CA certificates to trust instead of the system trust store (`ssl_ca_certs`).
+        public var caCertificatesPath: String?
+        /// Whether the server's certificate chain and host name are verified (`ssl_cert_reqs=none` turns it off).
+        public var verifyPeer: Bool
+
+        /// Creates TLS settings; by default the server is verified against the system trust store.
+        public init(caCertificatesPath: String? = nil, verifyPeer: Bool = true) {
+            self.caCertificatesPath = caCertificatesPath
+            self.verifyPeer = verifyPeer
+        }
+    }
 
     /// Creates an endpoint.
-    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0) {
+    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLS? = nil) {
         self.address = address
         self.username = username
         self.password = password
         self.database = database
+        self.tls = tls
     }
 
     /// Why a URL could not be used.
     public enum ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        /// `rediss://`: TLS is not available with this hiredis.
+        /// Kept for source compatibility: `rediss://` is supported since the connection core has its own TLS.
         case tlsUnsupported
         /// The scheme is not one of the supported ones.
         case unsupportedScheme(String)
@@ -49,11 +64,11 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         public var description: String {
             switch self {
             case .tlsUnsupported:
-                return "rediss:// (TLS) is not supported: the system hiredis (0.14) has no TLS. "
+                return "rediss:// (TLS) is not supported in this build. "
                     + "Use redis:// through a local TLS tunnel (stunnel, spiped), a unix:// socket, "
                     + "or the REST backend (KV_REST_API_URL + KV_REST_API_TOKEN)."
             case .unsupportedScheme(let scheme):
-                return "unsupported scheme '\(scheme)': use redis://host:port/db or unix:///path/to.sock"
+                return "unsupported scheme '\(scheme)': use redis://host:port/db, rediss://host:port/db or unix:///path/to.sock"
             case .malformed(let reason):
                 return "malformed Redis URL: \(reason)"
             }
@@ -81,8 +96,6 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
 
         switch scheme {
-        case "rediss":
-            throw .tlsUnsupported
         case "unix", "redis+unix", "redis-socket":
             let path = components.path.removingPercentEncoding ?? components.path
             // "unix://relative/path" parses as host "relative": refuse it rather than connect to "/path".
@@ -90,8 +103,18 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
                 throw .malformed("a unix socket URL needs an absolute path: unix:///path/to/redis.sock")
             }
             self.init(address: .unixSocket(path: path), username: username, password: password, database: database)
-        case "redis", "valkey":
-            if let socket = query["socket"], !socket.isEmpty {
+        case "redis", "valkey", "rediss", "valkeys":
+            var tls: TLS?
+            if scheme == "rediss" || scheme == "valkeys" {
+                var settings = TLS(caCertificatesPath: query["ssl_ca_certs"].flatMap { $0.isEmpty ? nil : $0 })
+                switch query["ssl_cert_reqs"]?.lowercased() {
+                case nil, "", "required": settings.verifyPeer = true
+                case "none": settings.verifyPeer = false
+                case let other?: throw .malformed("ssl_cert_reqs '\(other)' is not 'none' or 'required'")
+                }
+                tls = settings
+            }
+            if tls == nil, let socket = query["socket"], !socket.isEmpty {
                 self.init(address: .unixSocket(path: socket), username: username, password: password, database: database)
                 return
             }
@@ -107,7 +130,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             }
             // URLComponents keeps IPv6 literals in brackets; hiredis wants them bare.
             let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-            self.init(address: .tcp(host: bareHost, port: port), username: username, password: password, database: database)
+            self.init(address: .tcp(host: bareHost, port: port), username: username, password: password, database: database, tls: tls)
         default:
             throw .unsupportedScheme(scheme)
         }
@@ -122,7 +145,12 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         switch address {
         case .tcp(let host, let port):
             let shownHost = host.contains(":") ? "[\(host)]" : host
-            return "redis://\(credentials)\(shownHost):\(port)/\(database)"
+            guard let tls else { return "redis://\(credentials)\(shownHost):\(port)/\(database)" }
+            var parameters: [String] = []
+            if let path = tls.caCertificatesPath { parameters.append("ssl_ca_certs=\(path)") }
+            if !tls.verifyPeer { parameters.append("ssl_cert_reqs=none") }
+            let query = parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&")
+            return "rediss://\(credentials)\(shownHost):\(port)/\(database)\(query)"
         case .unixSocket(let path):
             return "unix://\(credentials)\(path)?db=\(database)"
         }

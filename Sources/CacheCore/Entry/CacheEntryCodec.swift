@@ -10,9 +10,10 @@ import Foundation
 /// - `value` holds UTF-8 text; a value that is not valid UTF-8 is stored as `valueBase64` instead.
 /// - `createdAt` / `expiresAt` are Unix epoch milliseconds (`Date.now()` in JavaScript); `expiresAt` is
 ///   omitted for entries without a TTL.
-/// - `key` is the cache key the entry was written for: a reader checks it, so a value can never be
-///   returned for another key even if the backend key mapping were ever wrong. Entries written by other
-///   clients may omit it.
+/// - `key` is the cache key the entry was written for, and it is mandatory: a reader serves an entry only
+///   for the key it names, so a value can never be returned for another key, even when replies are paired
+///   with the wrong command or the backend key mapping is wrong. An entry without `key` (another writer's)
+///   is refused as ``DecodeError/missingKey``: a miss, never an answer.
 public enum CacheEntryCodec {
     /// The envelope version this codec writes.
     public static let currentVersion = 1
@@ -25,6 +26,9 @@ public enum CacheEntryCodec {
         case unsupportedVersion(Int)
         /// An envelope written for another key.
         case keyMismatch
+        /// An envelope that does not say which key it was written for, so it cannot be proven to belong to
+        /// the key asked for.
+        case missingKey
 
         /// A one-line explanation for logs.
         public var description: String {
@@ -32,6 +36,7 @@ public enum CacheEntryCodec {
             case .malformed(let reason): return "malformed entry: \(reason)"
             case .unsupportedVersion(let version): return "unsupported entry version \(version)"
             case .keyMismatch: return "entry was written for another key"
+            case .missingKey: return "entry does not name its key"
             }
         }
     }
@@ -112,7 +117,7 @@ public enum CacheEntryCodec {
         return (try? Array(encoder.encode(envelope))) ?? []
     }
 
-    /// Decodes stored bytes, checking that they were written for `key` when they say which key.
+    /// Decodes stored bytes, checking that they were written for `key` (they must say which key).
     public static func decode(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
         if let object = FlatJSONObject(bytes), let envelope = Envelope.fromFlat(object) {
             return try decode(envelope, expectedKey: key)
@@ -138,7 +143,8 @@ public enum CacheEntryCodec {
 
     private static func decode(_ envelope: Envelope, expectedKey key: String) throws(DecodeError) -> Decoded {
         guard envelope.v == currentVersion else { throw .unsupportedVersion(envelope.v) }
-        if let storedKey = envelope.key, storedKey != key { throw .keyMismatch }
+        guard let storedKey = envelope.key else { throw .missingKey }
+        guard storedKey == key else { throw .keyMismatch }
         let value: [UInt8]
         if let text = envelope.value {
             value = Array(text.utf8)

@@ -32,6 +32,9 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The stored value is longer than the reader's limit (``CacheConfiguration``'s maximum entry size);
         /// it was not loaded. Not a failure of the KV tier: the cache treats it as a logged miss.
         public static let valueTooLarge = Code("value_too_large")
+        /// The TLS handshake failed: the server's certificate was not trusted (wrong CA, wrong host name,
+        /// expired) or the server does not speak TLS on that port.
+        public static let tls = Code("tls")
         /// The store was shut down.
         public static let shutDown = Code("shut_down")
         /// The store refused to try, for example while a circuit breaker is open.
@@ -39,8 +42,6 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The service refused the request for its rate or plan limits (HTTP 429): not a miss, and not
         /// a reason to retry at once.
         public static let rateLimited = Code("rate_limited")
-        /// The TLS handshake failed or the certificate was refused.
-        public static let tls = Code("tls")
         /// The server's host name could not be resolved.
         public static let dns = Code("dns")
 

@@ -25,28 +25,30 @@ final class CacheMetrics: Sendable {
     let backgroundError: Counter
     let backgroundDropped: Counter
     private let errorCounters = Mutex<[String: Counter]>([:])
+    private let factory: any MetricsFactory
 
-    init(namespace: String) {
+    init(namespace: String, factory: any MetricsFactory) {
         self.namespace = namespace
+        self.factory = factory
         let base = [("namespace", namespace)]
-        kvHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "kv_hit")])
-        memoryHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "memory_hit")])
-        miss = Counter(label: "cache_lookups_total", dimensions: base + [("result", "miss")])
+        kvHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "kv_hit")], factory: factory)
+        memoryHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "memory_hit")], factory: factory)
+        miss = Counter(label: "cache_lookups_total", dimensions: base + [("result", "miss")], factory: factory)
         var ok: [String: Metrics.Timer] = [:]
         var failed: [String: Metrics.Timer] = [:]
         var fallbacks: [String: Counter] = [:]
         for operation in Operation.allCases {
             let dimensions = base + [("operation", operation.rawValue)]
-            ok[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "ok")])
-            failed[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "error")])
-            fallbacks[operation.rawValue] = Counter(label: "cache_fallbacks_total", dimensions: dimensions)
+            ok[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "ok")], factory: factory)
+            failed[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "error")], factory: factory)
+            fallbacks[operation.rawValue] = Counter(label: "cache_fallbacks_total", dimensions: dimensions, factory: factory)
         }
         latencyOK = ok
         latencyError = failed
         self.fallbacks = fallbacks
-        backgroundOK = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "ok")])
-        backgroundError = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "error")])
-        backgroundDropped = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "dropped")])
+        backgroundOK = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "ok")], factory: factory)
+        backgroundError = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "error")], factory: factory)
+        backgroundDropped = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "dropped")], factory: factory)
     }
 
     func recordLatency(_ duration: Duration, operation: Operation, succeeded: Bool) {
@@ -60,7 +62,8 @@ final class CacheMetrics: Sendable {
             if let existing = counters[key] { return existing }
             let created = Counter(
                 label: "cache_kv_errors_total",
-                dimensions: [("namespace", namespace), ("operation", operation.rawValue), ("class", code.name)])
+                dimensions: [("namespace", namespace), ("operation", operation.rawValue), ("class", code.name)],
+                factory: factory)
             counters[key] = created
             return created
         }

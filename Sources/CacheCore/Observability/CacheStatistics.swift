@@ -27,6 +27,22 @@ public struct CacheStatistics: Sendable, Codable, Hashable {
     public var writeBacks: Int
     /// Stored entries that could not be decoded (counted as misses).
     public var malformedEntries: Int
+    /// KV failures that left an operation to memory alone, by operation (`get`, `set`, `scan`, `delete`).
+    public var fallbacksByOperation: [String: Int]
+    /// Stored entries that did not name their key (counted as misses, never served nor written back).
+    public var keylessEntries: Int
+    /// KV replies refused because they named another key than the one asked for (replies paired with the
+    /// wrong command); each is also a `protocol` KV error, and the connection that delivered it was closed.
+    public var misPairedReplies: Int
+    /// Stored entries of a newer envelope version than this code writes (misses, never overwritten).
+    public var newerVersionEntries: Int
+    /// KV writes skipped because the key holds an entry of a newer version.
+    public var overwritesAvoided: Int
+    /// KV reads discarded because an invalidation matching their key ran while they were in flight.
+    public var supersededReads: Int
+    /// Background KV writes not sent, or deleted again once they landed, because an invalidation matching
+    /// their key started after their value was read.
+    public var supersededWrites: Int
     /// Keys refused as too long (counted as misses, never stored).
     public var rejectedKeys: Int
     /// What the memory tier holds now.

@@ -16,6 +16,13 @@ final class StatisticsRecorder: Sendable {
         var writeBacks = 0
         var malformedEntries = 0
         var rejectedKeys = 0
+        var fallbacksByOperation: [String: Int] = [:]
+        var keylessEntries = 0
+        var misPairedReplies = 0
+        var newerVersionEntries = 0
+        var overwritesAvoided = 0
+        var supersededReads = 0
+        var supersededWrites = 0
         // Microseconds; up to an hour, 3 significant digits.
         var kvLatency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
@@ -47,13 +54,22 @@ final class StatisticsRecorder: Sendable {
         counts.withLock { $0.kvErrorsByClass[code.name, default: 0] += 1 }
     }
 
-    func recordFallback() { counts.withLock { $0.fallbacks += 1 } }
+    /// A KV failure of `operation` that left it to memory alone (lookups count theirs in ``recordLookup``).
+    func recordFallback(_ operation: CacheMetrics.Operation) {
+        counts.withLock { $0.fallbacksByOperation[operation.rawValue, default: 0] += 1 }
+    }
     func recordBackgroundWrite() { counts.withLock { $0.backgroundWrites += 1 } }
     func recordBackgroundWriteFailure() { counts.withLock { $0.backgroundWriteFailures += 1 } }
     func recordBackgroundWriteDropped() { counts.withLock { $0.backgroundWritesDropped += 1 } }
     func recordWriteBack() { counts.withLock { $0.writeBacks += 1 } }
     func recordMalformedEntry() { counts.withLock { $0.malformedEntries += 1 } }
     func recordRejectedKey() { counts.withLock { $0.rejectedKeys += 1 } }
+    func recordKeylessEntry() { counts.withLock { $0.keylessEntries += 1 } }
+    func recordMisPairedReply() { counts.withLock { $0.misPairedReplies += 1 } }
+    func recordNewerVersionEntry() { counts.withLock { $0.newerVersionEntries += 1 } }
+    func recordOverwriteAvoided() { counts.withLock { $0.overwritesAvoided += 1 } }
+    func recordSupersededRead() { counts.withLock { $0.supersededReads += 1 } }
+    func recordSupersededWrite() { counts.withLock { $0.supersededWrites += 1 } }
 
     func snapshot(mode: String, memory: MemoryTier.Usage) -> CacheStatistics {
         counts.withLock { counts in
@@ -81,6 +97,13 @@ final class StatisticsRecorder: Sendable {
                 backgroundWritesDropped: counts.backgroundWritesDropped,
                 writeBacks: counts.writeBacks,
                 malformedEntries: counts.malformedEntries,
+                fallbacksByOperation: counts.fallbacksByOperation,
+                keylessEntries: counts.keylessEntries,
+                misPairedReplies: counts.misPairedReplies,
+                newerVersionEntries: counts.newerVersionEntries,
+                overwritesAvoided: counts.overwritesAvoided,
+                supersededReads: counts.supersededReads,
+                supersededWrites: counts.supersededWrites,
                 rejectedKeys: counts.rejectedKeys,
                 memoryEntries: memory.entries,
                 memoryBytes: memory.bytes,

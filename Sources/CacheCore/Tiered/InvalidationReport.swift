@@ -6,7 +6,9 @@ public struct InvalidationReport: Sendable, Hashable {
     public var kvRemoved: Int
     /// The KV failure that stopped the KV side early, if any; memory was still cleared.
     public var kvError: KVError?
-    /// Whether the KV side was scanned to the end (false when it failed or no KV tier is configured).
+    /// Whether the KV side was scanned to the end, every matching key found was deleted, and every
+    /// background write started before the invalidation had finished before the scan (false when the KV
+    /// tier failed, when such a write was still running at the deadline, or when no KV tier is configured).
     public var kvComplete: Bool
 
     /// Creates a report.

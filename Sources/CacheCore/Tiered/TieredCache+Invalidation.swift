@@ -11,13 +11,23 @@ extension TieredCache {
     /// The KV side walks the namespace with `SCAN MATCH` in batches (never `KEYS`, which blocks the
     /// server) and deletes each batch with `UNLINK`. A KV failure stops the KV side and is reported; the
     /// memory side is always cleared.
+    ///
+    /// Once it returns, no entry matching `pattern` written before the call is served again: KV reads in
+    /// flight meanwhile are discarded instead of refilling memory, write-backs of values read before it are
+    /// not sent, and the background writes already running are waited for (at most
+    /// ``CacheConfiguration/kvDeadline``) before the `SCAN`, so none lands after it. The report says
+    /// `kvComplete` only when the scan reached its end and every such write had finished.
     public func invalidate(_ pattern: String) async -> InvalidationReport {
         let normalizedPattern = CacheKey.normalize(pattern)
         let glob = GlobPattern(normalizedPattern)
+        // Recorded before memory is cleared, so a read that finishes after the clearing sees it.
+        let generation = invalidations.begin(glob)
+        defer { invalidations.end(generation) }
         let memoryRemoved = memory.removeAll(matching: glob)
         guard let store = currentStore else {
             return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: 0, kvError: nil, kvComplete: false)
         }
+        let writesSettled = await drainBackgroundWrites(reason: "invalidate")
         let prefix = configuration.namespace + ":"
         let kvPattern = GlobPattern.escape(configuration.namespace) + ":" + normalizedPattern
         var cursor: UInt64 = 0
@@ -49,7 +59,8 @@ extension TieredCache {
         } while cursor != 0
         logger.info("cache_invalidated", metadata: [
             "pattern": "\(Self.loggable(pattern))", "memory_removed": "\(memoryRemoved)", "kv_removed": "\(removed)",
+            "complete": "\(writesSettled)",
         ])
-        return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: removed, kvError: nil, kvComplete: true)
+        return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: removed, kvError: nil, kvComplete: writesSettled)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// The two-tier cache of the plan: a persistent, shared KV tier in front of an in-process memory tier,
@@ -15,8 +16,37 @@ import Synchronization
 ///
 /// Every KV operation has a hard deadline (``CacheConfiguration/kvDeadline``); failures are classified,
 /// logged (`cache_kv_error`), counted, and never reach the caller. Without a KV store the cache is
-/// memory-only. Logs: `cache_kv_hit`, `cache_kv_miss`, `cache_memory_hit`, `cache_memory_miss`,
-/// `cache_kv_error`, `cache_key_rejected`, `cache_entry_malformed`, `cache_mode`.
+/// memory-only.
+///
+/// What it guarantees against what is stored in Redis (issue 7):
+/// - an entry is served only for the key it names: the KV read gives the store a check
+///   (``EnvelopeKeyProbe``) that refuses, on the I/O thread, a reply naming another key — a reply paired
+///   with the wrong command — as a protocol error that closes the connection; an entry naming no key is a
+///   logged miss, never served and never written back;
+/// - an entry of a newer envelope version is a miss that this instance never overwrites
+///   (see ``NewerEntryKeys`` for what that cannot cover);
+/// - after ``invalidate(_:)`` returns, nothing it removed comes back from a read or a write that was in
+///   flight when it ran;
+/// - the namespace is validated (``CacheConfiguration/namespace``): an ambiguous one makes the cache
+///   memory-only.
+///
+/// Logs: `cache_kv_hit`, `cache_kv_miss`, `cache_memory_hit`, `cache_memory_miss`, `cache_kv_error`,
+/// `cache_key_rejected`, `cache_entry_malformed`, `cache_mode`, `cache_invalidated`,
+/// `cache_invalidate_incomplete`, and:
+/// - `cache_namespace_invalid` (error): the namespace was refused; the cache runs memory-only;
+/// - `cache_entry_keyless` (warning): a stored entry names no key; a miss;
+/// - `cache_reply_mispaired` (error): a KV reply named another key than the one asked for; the store
+///   closed the connection (a `protocol` KV error);
+/// - `cache_entry_newer_version` (notice): a stored entry has a newer envelope version; a miss, and the key
+///   is not overwritten;
+/// - `cache_kv_write_skipped` (debug): a write not sent, with `reason` = `newer_entry` or `invalidated`;
+/// - `cache_kv_write_reverted` (notice): a write that was in flight while an invalidation of its key ran
+///   was deleted again once it landed, in case it landed after the invalidation's `SCAN`;
+/// - `cache_kv_read_superseded` (debug): a KV read discarded because an invalidation of its key ran
+///   meanwhile;
+/// - `cache_kv_write_dropped` (debug): too many background writes running;
+/// - `cache_background_writes_pending` (warning): a wait for background writes (shutdown, store swap,
+///   invalidation) reached its deadline with writes still running.
 public final class TieredCache: Sendable {
     /// The configuration the cache was created with.
     public let configuration: CacheConfiguration
@@ -29,17 +59,40 @@ public final class TieredCache: Sendable {
     let metrics: CacheMetrics
     let backgroundWrites: BackgroundWrites
     let errorLogThrottle = ErrorLogThrottle()
+    let invalidations = InvalidationFence()
+    let newerEntries: NewerEntryKeys
+    /// Whether ``CacheConfiguration/namespace`` passed validation; if not, no KV store is ever used.
+    let namespaceIsValid: Bool
 
     /// Creates a cache over `kvStore` (or memory-only when it is `nil`) and logs the mode once.
-    public init(configuration: CacheConfiguration = CacheConfiguration(), kvStore: (any KVStore)?, logger: Logger) {
+    ///
+    /// `metricsFactory` receives the cache's metrics (the process-wide `MetricsSystem` by default).
+    public init(
+        configuration: CacheConfiguration = CacheConfiguration(),
+        kvStore: (any KVStore)?,
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.memory = MemoryTier(limits: configuration.memory)
         self.logger = logger
-        self.store = Mutex(kvStore)
-        self.metrics = CacheMetrics(namespace: configuration.namespace)
+        self.metrics = CacheMetrics(namespace: configuration.namespace, factory: metricsFactory)
         self.backgroundWrites = BackgroundWrites(limit: configuration.maximumBackgroundWrites)
+        self.newerEntries = NewerEntryKeys(retention: configuration.defaultTTL ?? .seconds(3600))
+        let problem = CacheConfiguration.namespaceProblem(configuration.namespace)
+        self.namespaceIsValid = problem == nil
+        if let problem {
+            logger.error("cache_namespace_invalid", metadata: [
+                "namespace": "\(Self.loggable(configuration.namespace))",
+                "reason": "\(problem)",
+                "fallback": "memory-only",
+            ])
+            // Refused: the store is never used, so release its connections.
+            if let kvStore { Task { await kvStore.shutdown() } }
+        }
+        self.store = Mutex(problem == nil ? kvStore : nil)
         logger.info("cache_mode", metadata: [
-            "mode": "\(kvStore?.backendName ?? "memory-only")",
+            "mode": "\(problem == nil ? kvStore?.backendName ?? "memory-only" : "memory-only")",
             "namespace": "\(configuration.namespace)",
             "kv_deadline_ms": "\(configuration.kvDeadline / .milliseconds(1))",
             "memory_max_entries": "\(configuration.memory.maximumEntries)",
@@ -62,10 +115,13 @@ public final class TieredCache: Sendable {
             metrics.miss.increment()
             return CacheLookup(entry: nil, tier: nil, kvError: nil)
         }
+        // Taken before anything is read, so an invalidation that starts later can tell this lookup's
+        // reads (and the write-back they lead to) from newer ones.
+        let epoch = invalidations.epoch
         var kvError: KVError.Code?
         var kvMissed = false
         if let store = currentStore {
-            switch await readFromKV(cacheKey, store: store) {
+            switch await readFromKV(cacheKey, store: store, epoch: epoch) {
             case .hit(let entry):
                 statisticsRecorder.recordLookup(.kvHit, fellBack: false)
                 metrics.kvHit.increment()
@@ -74,7 +130,6 @@ public final class TieredCache: Sendable {
                 kvMissed = true
             case .failed(let code):
                 kvError = code
-                metrics.recordFallback(operation: .get)
             }
         }
         if let (entry, expiresAt) = memory.getWithExpiry(cacheKey.normalized) {
@@ -84,9 +139,9 @@ public final class TieredCache: Sendable {
             if kvMissed, let store = currentStore {
                 // The plan's "return + save to KV": another instance, or this one after a deploy, finds it there.
                 let ttl = expiresAt.map { $0 - ContinuousClock.now }
-                if ttl.map({ $0 > .milliseconds(1) }) ?? true {
+                if ttl.map({ $0 > .milliseconds(1) }) ?? true,
+                   writeInBackground(cacheKey, entry, ttl: ttl, store: store, epoch: epoch) {
                     statisticsRecorder.recordWriteBack()
-                    writeInBackground(cacheKey, entry, ttl: ttl, store: store)
                 }
             }
             return CacheLookup(entry: entry, tier: .memory, kvError: kvError)
@@ -105,9 +160,10 @@ public final class TieredCache: Sendable {
         guard let cacheKey = makeKey(key) else { return }
         let ttl = ttl ?? configuration.defaultTTL
         if let ttl, ttl <= .zero { return }
+        let epoch = invalidations.epoch
         memory.set(cacheKey.normalized, entry, expiresAt: ttl.map { ContinuousClock.now + $0 })
         if let store = currentStore {
-            writeInBackground(cacheKey, entry, ttl: ttl, store: store)
+            writeInBackground(cacheKey, entry, ttl: ttl, store: store, epoch: epoch)
         }
     }
 
@@ -130,8 +186,17 @@ public final class TieredCache: Sendable {
     }
 
     /// Swaps the KV backend at runtime; `nil` makes the cache memory-only from now on (the plan's
-    /// rollback: remove the KV configuration, zero downtime). The previous store is shut down.
+    /// rollback: remove the KV configuration, zero downtime). The previous store finishes the writes
+    /// already sent to it (waiting at most ``CacheConfiguration/kvDeadline``), then is shut down.
+    /// A cache whose namespace was refused stays memory-only and shuts `newStore` down.
     public func replaceKVStore(_ newStore: (any KVStore)?) async {
+        guard namespaceIsValid else {
+            logger.error("cache_namespace_invalid", metadata: [
+                "namespace": "\(Self.loggable(configuration.namespace))", "fallback": "memory-only",
+            ])
+            await newStore?.shutdown()
+            return
+        }
         let previous = store.withLock { current in
             defer { current = newStore }
             return current
@@ -141,7 +206,9 @@ public final class TieredCache: Sendable {
             "previous": "\(previous?.backendName ?? "memory-only")",
             "namespace": "\(configuration.namespace)",
         ])
-        await previous?.shutdown()
+        guard let previous else { return }
+        await drainBackgroundWrites(reason: "replace_store")
+        await previous.shutdown()
     }
 
     /// The KV store's preferred executor, if it has one (``KVStore/preferredTaskExecutor``).
@@ -157,24 +224,47 @@ public final class TieredCache: Sendable {
         statisticsRecorder.snapshot(mode: mode, memory: memory.usage)
     }
 
-    /// Returns once every background KV write started so far has finished (each is bounded by the deadline).
-    public func waitForBackgroundWrites() async {
-        await backgroundWrites.waitUntilIdle()
+    /// Returns once every background KV write started before this call has finished, or when `timeout`
+    /// has passed (by default ``CacheConfiguration/kvDeadline``, which bounds every write). Writes started
+    /// after the call are not waited for, so this returns under steady traffic too. Returns whether every
+    /// write it waited for finished.
+    @discardableResult
+    public func waitForBackgroundWrites(timeout: Duration? = nil) async -> Bool {
+        await backgroundWrites.waitForWritesStartedBefore(deadline: .now + (timeout ?? defaultDrainTimeout))
     }
 
-    /// Waits for background writes, then shuts the KV store down. The cache answers from memory afterwards.
+    /// Makes the cache memory-only, waits for the background writes already started (at most
+    /// ``CacheConfiguration/kvDeadline``), then shuts the KV store down. The cache answers from memory
+    /// afterwards.
     public func shutdown() async {
-        await waitForBackgroundWrites()
         let previous = store.withLock { current in
             defer { current = nil }
             return current
         }
-        await previous?.shutdown()
+        guard let previous else { return }
+        await drainBackgroundWrites(reason: "shutdown")
+        await previous.shutdown()
     }
 
     // MARK: - Internals
 
     var currentStore: (any KVStore)? { store.withLock { $0 } }
+
+    /// Each write is bounded by the KV deadline from its start, so a wait this long sees all of them end
+    /// unless a store breaks its contract; the margin covers scheduling on a loaded machine.
+    var defaultDrainTimeout: Duration { configuration.kvDeadline + .milliseconds(250) }
+
+    /// Waits for the writes started so far, and says so in the log when some outlive the deadline.
+    @discardableResult
+    func drainBackgroundWrites(reason: String) async -> Bool {
+        let drained = await backgroundWrites.waitForWritesStartedBefore(deadline: .now + defaultDrainTimeout)
+        if !drained {
+            logger.warning("cache_background_writes_pending", metadata: [
+                "reason": "\(reason)", "waited_ms": "\(defaultDrainTimeout / .milliseconds(1))",
+            ])
+        }
+        return drained
+    }
 
     func makeKey(_ key: String) -> CacheKey? {
         guard let cacheKey = CacheKey(key, namespace: configuration.namespace, maximumBytes: configuration.maximumKeyBytes) else {

@@ -13,25 +13,11 @@ extension RedisConnection: TaskExecutor {
         let accepted = state.withLock { state in
             guard !state.exited else { return false }
             state.jobs.append(unowned)
-            if state.ioThreadSleeping {
-                state.ioThreadSleeping = false
-                var byte: UInt8 = 1
-                _ = Glibc.write(state.wakeDescriptor, &byte, 1)
-            }
+            Self.wake(&state)
             return true
         }
         // After shutdown the thread is gone; the task must still run somewhere.
         if !accepted { globalConcurrentExecutor.enqueue(ExecutorJob(unowned)) }
-    }
-
-    /// Takes the jobs waiting to run on the I/O thread.
-    func takeJobs() -> [UnownedJob] {
-        state.withLock { state in
-            guard !state.jobs.isEmpty else { return [] }
-            let jobs = state.jobs
-            state.jobs = []
-            return jobs
-        }
     }
 
     /// Whether the calling thread is this connection's I/O thread.

@@ -7,20 +7,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// How a caller waiting for a reply is resumed: with the reply, or with the classified failure.
-typealias RedisReplyContinuation = UnsafeContinuation<Result<RedisReply, KVError>, Never>
-
-/// A command a caller has handed over, waiting for the I/O thread to send it.
+/// A command a caller has handed over, waiting for the I/O thread to take it.
 struct PendingCommand: Sendable {
     let command: RedisCommand
-    let deadline: ContinuousClock.Instant
-    let continuation: RedisReplyContinuation
+    let slot: RedisReplySlot
 }
 
-/// One pipelined connection: the part callers share (a queue under a `Mutex` plus a pipe that wakes
-/// the I/O thread), and the dedicated thread that owns the hiredis context (``RedisConnectionLoop``).
+/// One pipelined connection: the part callers share (a queue under a `Mutex`, a pipe that wakes the I/O
+/// thread, and the deadline guard), and the dedicated thread that runs ``RedisConnectionLoop``.
 ///
-/// Callers never touch the socket: they enqueue and, only when the I/O thread is asleep in `ppoll`, write
+/// Callers never touch the socket: they enqueue and, only when the I/O thread is asleep in `poll`, write
 /// the wake-up pipe. Whatever piles up while the thread is busy goes out in the next single write, which is
 /// what shares round trips between concurrent callers.
 final class RedisConnection: Sendable {
@@ -48,6 +44,10 @@ final class RedisConnection: Sendable {
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         /// Jobs of tasks that prefer this connection's I/O thread as their executor.
         var jobs: [UnownedJob] = []
+        /// The deadline guard's slots and state (under this lock, so a caller takes one lock per command).
+        var watch = RedisDeadlineGuard.Watch()
+        /// A finished name resolution for attempt `attempt`, delivered by the resolver's thread.
+        var resolution: (attempt: Int, result: Result<[RedisSocketAddress], KVError>)?
     }
 
     let state: Mutex<State>
@@ -55,15 +55,25 @@ final class RedisConnection: Sendable {
     let wakeReadDescriptor: Int32
     let endpoint: RedisEndpoint
     let configuration: RedisStore.Configuration
+    let resolver: any RedisHostResolver
     let logger: Logger
     let index: Int
     /// The I/O thread's `pthread_self()`, 0 until it runs, so callers can tell whether they are on it.
     let ioThreadIdentifier = Atomic<UInt>(0)
+    /// Resumes callers the I/O thread is late for.
+    let deadlineGuard: RedisDeadlineGuard
+    /// Callers waiting in ``send(_:deadline:)``; only a caller that finds none spins.
+    let outstanding = Atomic<Int>(0)
+    /// Negative after a spin missed its reply: that many lone calls suspend at once before spinning again.
+    let spinCredit = Atomic<Int>(0)
+    /// How many calls (or I/O-thread sleeps) spinning pauses for after a spin that did not pay.
+    static let spinPenalty = 64
 
-    init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, logger: Logger) {
+    init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver, logger: Logger) {
         self.index = index
         self.endpoint = endpoint
         self.configuration = configuration
+        self.resolver = resolver
         var connectionLogger = logger
         connectionLogger[metadataKey: "redis.endpoint"] = "\(endpoint.redactedURL)"
         connectionLogger[metadataKey: "redis.connection"] = "\(index)"
@@ -83,14 +93,20 @@ final class RedisConnection: Sendable {
         }
         self.wakeReadDescriptor = created ? ends[0] : -1
         self.state = Mutex(initial)
+        self.deadlineGuard = RedisDeadlineGuard()
     }
 
-    /// Starts the I/O thread (once), unless the eventfd could not be created.
+    /// Starts the I/O thread (once), unless the wake-up pipe could not be created.
     func start() {
         let canStart = state.withLock { !$0.exited }
         guard canStart else {
             logger.error("redis connection unusable: no wake-up descriptor")
             return
+        }
+        let grace = deadlineGuard.grace
+        let idleTicks = deadlineGuard.idleTicksBeforeSleep
+        deadlineGuard.start(name: "redis-guard-\(index)") { [self] now in
+            state.withLock { $0.watch.step(now: now, grace: grace, idleTicksBeforeSleep: idleTicks) }
         }
         let thread = Thread { [self] in
             ioThreadIdentifier.store(UInt(pthread_self()), ordering: .releasing)
@@ -103,30 +119,55 @@ final class RedisConnection: Sendable {
 
     // MARK: - Caller side
 
-    /// Hands `command` to the I/O thread and waits for its reply or its failure (never past `deadline`
-    /// by more than the I/O thread's wake-up latency).
+    /// Hands `command` to the I/O thread and waits for its reply or its failure, never past `deadline` by
+    /// more than the deadline guard's grace and tick (a few milliseconds), whatever the I/O thread does.
+    ///
+    /// A caller that finds no other command outstanding on the connection spins briefly for its reply
+    /// before suspending (see ``RedisReplySlot/wait(spinningFor:)``); with many concurrent callers nobody
+    /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
     func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
-        await withUnsafeContinuation { (continuation: RedisReplyContinuation) in
-            let refusal: KVError? = state.withLock { state in
-                switch state.admission {
-                case .shutDown:
-                    return KVError(.shutDown, "the Redis store was shut down")
-                case .failingFast(let error):
-                    return error
-                case .holding, .accepting:
-                    state.queue.append(PendingCommand(command: command, deadline: deadline, continuation: continuation))
-                    if state.ioThreadSleeping {
-                        state.ioThreadSleeping = false
-                        // Written under the lock so the descriptor cannot be closed (and its number reused)
-                        // between our check and the write.
-                        var byte: UInt8 = 1
-                        _ = Glibc.write(state.wakeDescriptor, &byte, 1)
-                    }
-                    return nil
-                }
+        let slot = RedisReplySlot(deadline: deadline)
+        let (refusal, wakeGuard): (KVError?, Bool) = state.withLock { state in
+            switch state.admission {
+            case .shutDown:
+                return (KVError(.shutDown, "the Redis store was shut down"), false)
+            case .failingFast(let error):
+                return (error, false)
+            case .holding, .accepting:
+                state.queue.append(PendingCommand(command: command, slot: slot))
+                Self.wake(&state)
+                return (nil, state.watch.add(slot))
             }
-            if let refusal { continuation.resume(returning: .failure(refusal)) }
         }
+        if let refusal { return .failure(refusal) }
+        if wakeGuard { deadlineGuard.wake() }
+        let alone = outstanding.wrappingAdd(1, ordering: .relaxed).oldValue == 0
+        // Never on the I/O thread itself (a task preferring its executor): it would spin instead of reading.
+        var spin: Duration?
+        if alone, !isCurrentThread, let configured = configuration.callerSpin {
+            if spinCredit.load(ordering: .relaxed) >= 0 {
+                spin = configured
+            } else {
+                spinCredit.wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+        let (result, caught) = await slot.wait(spinningFor: spin)
+        if spin != nil {
+            // A spin that missed means the answer needs a core this caller was holding (a loaded machine):
+            // stop spinning for the next lone calls, and try again later.
+            spinCredit.store(caught ? 0 : -Self.spinPenalty, ordering: .relaxed)
+        }
+        outstanding.wrappingSubtract(1, ordering: .relaxed)
+        return result
+    }
+
+    /// Writes the wake-up pipe if the I/O thread sleeps. Written under the lock so the descriptor cannot be
+    /// closed (and its number reused) between the check and the write.
+    static func wake(_ state: inout State) {
+        guard state.ioThreadSleeping else { return }
+        state.ioThreadSleeping = false
+        var byte: UInt8 = 1
+        _ = Glibc.write(state.wakeDescriptor, &byte, 1)
     }
 
     /// Whether the connection currently takes commands (connected, or holding for the first connect).
@@ -140,7 +181,7 @@ final class RedisConnection: Sendable {
     }
 
     /// Stops taking commands, fails the queued ones with ``KVError/Code/shutDown`` and wakes the I/O thread
-    /// so it fails what is in flight, frees the context and exits.
+    /// so it fails what is in flight, closes the transport and exits.
     func requestShutdown() {
         let abandoned: [PendingCommand] = state.withLock { state in
             state.admission = .shutDown
@@ -153,7 +194,7 @@ final class RedisConnection: Sendable {
             return queued
         }
         for pending in abandoned {
-            pending.continuation.resume(returning: .failure(KVError(.shutDown, "the Redis store was shut down")))
+            pending.slot.resume(.failure(KVError(.shutDown, "the Redis store was shut down")))
         }
     }
 
@@ -169,38 +210,32 @@ final class RedisConnection: Sendable {
         }
     }
 
+    // MARK: - Resolver side
+
+    /// Called on the resolver's thread: hands the result to the I/O thread and wakes it.
+    func deliverResolution(attempt: Int, _ result: Result<[RedisSocketAddress], KVError>) {
+        state.withLock { state in
+            state.resolution = (attempt, result)
+            Self.wake(&state)
+        }
+    }
+
     // MARK: - I/O thread side
 
     var isShutDown: Bool {
         state.withLock { if case .shutDown = $0.admission { return true } else { return false } }
     }
 
-    /// Takes every queued command for sending.
-    func takeQueued() -> [PendingCommand] {
+    /// Takes every queued command, executor job and a delivered resolution, in one lock.
+    func takeInbox() -> (queued: [PendingCommand], jobs: [UnownedJob], resolution: (attempt: Int, result: Result<[RedisSocketAddress], KVError>)?) {
         state.withLock { state in
-            guard !state.queue.isEmpty else { return [] }
             let queued = state.queue
-            state.queue = []
-            return queued
-        }
-    }
-
-    /// While holding: removes and returns the queued commands whose deadline has passed, and reports the
-    /// earliest deadline of those left.
-    func expireQueued(now: ContinuousClock.Instant) -> (expired: [PendingCommand], earliest: ContinuousClock.Instant?) {
-        state.withLock { state in
-            guard !state.queue.isEmpty else { return ([], nil) }
-            var expired: [PendingCommand] = []
-            var earliest: ContinuousClock.Instant?
-            state.queue.removeAll { pending in
-                if pending.deadline <= now {
-                    expired.append(pending)
-                    return true
-                }
-                earliest = earliest.map { min($0, pending.deadline) } ?? pending.deadline
-                return false
-            }
-            return (expired, earliest)
+            if !queued.isEmpty { state.queue = [] }
+            let jobs = state.jobs
+            if !jobs.isEmpty { state.jobs = [] }
+            let resolution = state.resolution
+            state.resolution = nil
+            return (queued, jobs, resolution)
         }
     }
 
@@ -221,12 +256,11 @@ final class RedisConnection: Sendable {
         }
     }
 
-    /// Called right before `poll`: marks the thread asleep unless there is queued work it could do now,
-    /// in which case it must poll without waiting.
-    func prepareToSleep(canSendQueued: Bool) -> Bool {
+    /// Called right before `poll`: marks the thread asleep unless there is work it could do now, in which
+    /// case it must poll without waiting.
+    func prepareToSleep() -> Bool {
         state.withLock { state in
-            if canSendQueued && !state.queue.isEmpty { return false }
-            if !state.jobs.isEmpty { return false }
+            if !state.queue.isEmpty || !state.jobs.isEmpty || state.resolution != nil { return false }
             state.ioThreadSleeping = true
             return true
         }
@@ -239,7 +273,7 @@ final class RedisConnection: Sendable {
 
     /// Called by the I/O thread as it exits: closes the wake-up pipe and releases ``waitForExit()``.
     func finish() {
-        let (waiters, orphanedJobs) = state.withLock { state in
+        let (waiters, orphanedJobs, wakeGuard) = state.withLock { state in
             if state.wakeDescriptor >= 0 {
                 Glibc.close(state.wakeDescriptor)
                 Glibc.close(wakeReadDescriptor)
@@ -250,8 +284,9 @@ final class RedisConnection: Sendable {
             state.exitWaiters = []
             let jobs = state.jobs
             state.jobs = []
-            return (waiters, jobs)
+            return (waiters, jobs, state.watch.stop())
         }
+        if wakeGuard { deadlineGuard.wake() }
         // Tasks that preferred this thread must still finish: hand them to the global executor.
         for job in orphanedJobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
         for waiter in waiters { waiter.resume() }

@@ -47,13 +47,24 @@ public struct ScenarioRunner: Sendable {
     /// Creates a runner.
     public init(options: Options = Options()) { self.options = options }
 
+    /// The cache namespace of a scenario's instances. Scenario names are free text and a namespace is not
+    /// (see `CacheConfiguration.namespace`: an invalid one would make every instance memory-only), so other
+    /// characters become `_`. Each scenario has its own redis-server, so names that map alike cannot collide.
+    static func namespace(scenario name: String, seed: UInt64) -> String {
+        let allowed = "_-.".unicodeScalars
+        let scalars = "scn-\(name)-\(seed)".unicodeScalars.prefix(CacheConfiguration.maximumNamespaceBytes).map { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || allowed.contains(scalar)) ? scalar : "_"
+        }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
     /// Runs one scenario. Never throws: a set-up failure is a failed result that says why.
     public func run(_ original: Scenario) async -> ScenarioResult {
         let scenario = original.prepared(quick: options.quick, seed: options.seed)
         let clock = ContinuousClock()
         let started = clock.now
         let trace = RequestTrace(workload: scenario.workload)
-        let namespace = "scn-\(scenario.name)-\(scenario.workload.seed)"
+        let namespace = Self.namespace(scenario: scenario.name, seed: scenario.workload.seed)
         var error: String?
         var primary: VariantResult?
         var baseline: VariantResult?
