@@ -269,3 +269,27 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: Fuzz targets
+// libFuzzer targets (Fuzz/Targets/*), declared only when PCACHE_FUZZ=1 so that a plain `swift build` or
+// `swift test` never compiles them: they need `-sanitize=fuzzer`, which supplies their `main`.
+// scripts/fuzz.sh builds them in their own scratch path (.build-fuzz) with -sanitize=fuzzer and
+// -enable-testing (two of them reach internal parsers with `@testable import`).
+if Context.environment["PCACHE_FUZZ"] == "1" {
+    let fuzzTargets: [(product: String, target: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-codec", "FuzzCodec", ["CacheCore", "FuzzSupport"]),
+        ("fuzz-glob", "FuzzGlob", ["CacheCore", "FuzzSupport"]),
+        ("fuzz-resp", "FuzzRESP", ["FaultProxy", "FuzzSupport"]),
+        ("fuzz-control-json", "FuzzControlJSON", ["FaultProxy", "FuzzSupport"]),
+        ("fuzz-scenario", "FuzzScenario", ["ScenarioKit", "FuzzSupport"]),
+    ]
+    package.targets.append(.target(name: "CFuzzerDriver", path: "Fuzz/Targets/CFuzzerDriver"))
+    package.targets.append(.target(
+        name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Fuzz/Targets/FuzzSupport", swiftSettings: swiftSettings))
+    for fuzz in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: fuzz.target, dependencies: fuzz.dependencies, path: "Fuzz/Targets/\(fuzz.target)",
+            swiftSettings: swiftSettings))
+        package.products.append(.executable(name: fuzz.product, targets: [fuzz.target]))
+    }
+}

@@ -14,6 +14,21 @@ enum RawRedisConnection {
     /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends `arguments` and returns
     /// the reply's raw RESP text.
     static func roundTrip(port: Int, arguments: [String], password: String?, timeout: Duration) throws -> String {
+        let replies = try pipeline(port: port, commands: [arguments.map { Array($0.utf8) }], password: password, timeout: timeout)
+        return String(decoding: replies[0], as: UTF8.self)
+    }
+
+    /// Like ``roundTrip(port:arguments:password:timeout:)`` for several commands with textual arguments on
+    /// one connection, pipelined: one connection for thousands of commands, and the way to send `ASKING`
+    /// right before the command it is for.
+    static func roundTrips(port: Int, commands: [[String]], password: String?, timeout: Duration) throws -> [String] {
+        try pipeline(port: port, commands: commands.map { $0.map { Array($0.utf8) } }, password: password, timeout: timeout)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends every command (binary-safe
+    /// arguments) pipelined, in batches, and returns each reply's raw RESP bytes, in order.
+    static func pipeline(port: Int, commands: [[[UInt8]]], password: String?, timeout: Duration) throws -> [[UInt8]] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
         defer { close(fd) }
@@ -34,23 +49,36 @@ enum RawRedisConnection {
             let reply = try reader.readReply()
             guard reply.hasPrefix("+OK") else { throw Failure(description: "AUTH failed: \(reply)") }
         }
-        try send(fd, arguments)
-        return try reader.readReply()
+        // Written in batches so neither side's socket buffer fills while the other waits to be read.
+        var replies: [[UInt8]] = []
+        replies.reserveCapacity(commands.count)
+        for start in stride(from: 0, to: commands.count, by: 256) {
+            let batch = commands[start..<min(start + 256, commands.count)]
+            try send(fd, batch.flatMap(encode))
+            for _ in batch { replies.append(try reader.readReplyBytes()) }
+        }
+        return replies
     }
 
     static func encode(_ arguments: [String]) -> [UInt8] {
+        encode(arguments.map { Array($0.utf8) })
+    }
+
+    static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
         var bytes = Array("*\(arguments.count)\r\n".utf8)
         for argument in arguments {
-            let utf8 = Array(argument.utf8)
-            bytes += Array("$\(utf8.count)\r\n".utf8)
-            bytes += utf8
+            bytes += Array("$\(argument.count)\r\n".utf8)
+            bytes += argument
             bytes += [13, 10]
         }
         return bytes
     }
 
     private static func send(_ fd: Int32, _ arguments: [String]) throws {
-        let bytes = encode(arguments)
+        try send(fd, encode(arguments))
+    }
+
+    private static func send(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -65,9 +93,13 @@ enum RawRedisConnection {
         var buffer: [UInt8] = []
 
         mutating func readReply() throws -> String {
+            String(decoding: try readReplyBytes(), as: UTF8.self)
+        }
+
+        mutating func readReplyBytes() throws -> [UInt8] {
             while true {
                 if let end = Self.completeReplyLength(buffer, from: 0) {
-                    let reply = String(decoding: buffer[..<end], as: UTF8.self)
+                    let reply = Array(buffer[..<end])
                     buffer.removeFirst(end)
                     return reply
                 }

@@ -169,6 +169,17 @@ public final class RedisServer: Sendable {
         }
     }
 
+    /// Sends `commands` (binary-safe arguments) in one write over a fresh connection and returns each raw
+    /// RESP reply, in order; for tests that must write keys or patterns that are not valid UTF-8, or values
+    /// as another client would. The blocking socket work runs on a thread of its own.
+    public func pipeline(_ commands: [[[UInt8]]], timeout: Duration = .seconds(30)) async throws -> [[UInt8]] {
+        let port = port
+        let password = options.password
+        return try await DedicatedThread.run {
+            try RawRedisConnection.pipeline(port: port, commands: commands, password: password, timeout: timeout)
+        }
+    }
+
     // MARK: - Launching
 
     private var arguments: [String] {

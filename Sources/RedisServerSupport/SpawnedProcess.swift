@@ -25,8 +25,9 @@ final class SpawnedProcess: Sendable {
         var description: String
     }
 
-    /// Starts `executable` with `arguments`, standard input/output/error on /dev/null.
-    init(executable: String, arguments: [String]) throws {
+    /// Starts `executable` with `arguments`, standard input on /dev/null, standard output and error on
+    /// `outputPath` when given (a tool whose messages explain a failure) and on /dev/null otherwise.
+    init(executable: String, arguments: [String], outputPath: String? = nil) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -42,9 +43,9 @@ final class SpawnedProcess: Sendable {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
-        for descriptor: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&fileActions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
         // Nothing else of ours may leak into the child: SwiftNIO's listening sockets are not close-on-exec,
         // and a redis-server holding a proxy's listener kept it listening after the proxy "closed" it.
         let closing = cspawn_add_close_from(&fileActions, 3)

@@ -309,6 +309,36 @@ struct TieredCacheRedisTests {
         await fresh.shutdown()
     }
 
+    @Test("a 64 MiB value written by another client is a logged miss, never transferred whole; an oversized set is refused")
+    func oversizedEntries() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        // Another client writes an envelope's start, then SETRANGE grows the value to 64 MiB inside the
+        // server (so the test itself never builds or sends 64 MiB). Counted as too large, not malformed:
+        // the size alone refused it, before any byte was decoded.
+        let replies = try await server.pipeline([
+            [Array("SET".utf8), Array("pcache:big".utf8), Array(#"{"v":1,"key":"big","value":""#.utf8)],
+            [Array("SETRANGE".utf8), Array("pcache:big".utf8), Array("\((64 << 20) - 16)".utf8), Array(#"","source":"kb"}"#.utf8)],
+            [Array("STRLEN".utf8), Array("pcache:big".utf8)],
+        ])
+        #expect(replies.last == Array(":\((64 << 20) - 16 + 16)\r\n".utf8))
+        let cache = try makeCache(server)
+        let sentBefore = try await RedisStoreTestSupport.infoField("total_net_output_bytes", section: "stats", of: server)
+        let found = await cache.lookup("big")
+        let sentAfter = try await RedisStoreTestSupport.infoField("total_net_output_bytes", section: "stats", of: server)
+        #expect(found.entry == nil)
+        #expect(found.kvError == nil)
+        #expect(sentAfter - sentBefore < 4 << 20, "the server sent \(sentAfter - sentBefore) bytes for a 64 MiB value")
+        let stats = cache.statistics()
+        #expect(stats.entriesTooLarge == 1 && stats.malformedEntries == 0 && stats.kvErrors == 0 && stats.fallbacks == 0)
+
+        await cache.set("too big to store", CacheEntry(text: String(repeating: "y", count: (1 << 20) + 1), source: .llm))
+        await cache.waitForBackgroundWrites()
+        #expect(try await server.command(["EXISTS", "pcache:too big to store"]) == ":0\r\n")
+        #expect(cache.statistics().entriesTooLarge == 2)
+        await cache.shutdown()
+    }
+
     @Test("binary values and malformed stored entries")
     func binaryAndMalformed() async throws {
         let server = try await RedisServer.start()

@@ -24,6 +24,12 @@ public struct CacheConfiguration: Sendable {
     public var maximumBackgroundWrites: Int
     /// How many keys one `SCAN` step asks for, and one delete removes, during invalidation.
     public var invalidationBatchSize: Int
+    /// The largest stored entry (its encoded envelope, in bytes) the cache reads or writes; 1 MiB by
+    /// default, as .NET's HybridCache. A stored value over it is a logged miss (`cache_entry_too_large`)
+    /// that is never transferred whole (the store reads at most this many bytes plus one); a `set` whose
+    /// envelope is over it is refused and stored in neither tier. Both are counted in
+    /// ``CacheStatistics/entriesTooLarge``, never as KV errors.
+    public var maximumEntryBytes: Int
 
     /// Creates a configuration; every value has the default the plan calls for.
     public init(
@@ -33,7 +39,8 @@ public struct CacheConfiguration: Sendable {
         memory: MemoryTier.Limits = MemoryTier.Limits(),
         maximumKeyBytes: Int = 1 << 20,
         maximumBackgroundWrites: Int = 8192,
-        invalidationBatchSize: Int = 500
+        invalidationBatchSize: Int = 500,
+        maximumEntryBytes: Int = 1 << 20
     ) {
         self.namespace = namespace
         self.kvDeadline = kvDeadline
@@ -42,6 +49,7 @@ public struct CacheConfiguration: Sendable {
         self.maximumKeyBytes = maximumKeyBytes
         self.maximumBackgroundWrites = max(1, maximumBackgroundWrites)
         self.invalidationBatchSize = max(1, invalidationBatchSize)
+        self.maximumEntryBytes = max(1, maximumEntryBytes)
     }
 
     /// The longest namespace accepted, in bytes.

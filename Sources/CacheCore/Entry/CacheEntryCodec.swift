@@ -9,7 +9,10 @@ import Foundation
 /// ```
 /// - `value` holds UTF-8 text; a value that is not valid UTF-8 is stored as `valueBase64` instead.
 /// - `createdAt` / `expiresAt` are Unix epoch milliseconds (`Date.now()` in JavaScript); `expiresAt` is
-///   omitted for entries without a TTL.
+///   omitted for entries without a TTL. Both must lie within JavaScript's `Date` range, ±8.64e15 ms
+///   (±100 000 000 days): an entry with a timestamp outside it (`1e19`, `-1e300`) is malformed, a miss;
+///   the writer clamps into it, so a huge TTL still writes a readable entry. Fractional and negative
+///   values inside the range are accepted (a negative `expiresAt` is simply expired).
 /// - `key` is the cache key the entry was written for, and it is mandatory: a reader serves an entry only
 ///   for the key it names, so a value can never be returned for another key, even when replies are paired
 ///   with the wrong command or the backend key mapping is wrong. An entry without `key` (another writer's)
@@ -17,6 +20,10 @@ import Foundation
 public enum CacheEntryCodec {
     /// The envelope version this codec writes.
     public static let currentVersion = 1
+
+    /// The timestamps an envelope may hold, in Unix epoch milliseconds: JavaScript's `Date` range, so
+    /// that every value is a date in every client, and converting it to a duration can never overflow.
+    public static let timestampRange: ClosedRange<Double> = -8.64e15...8.64e15
 
     /// Why stored bytes were not accepted as an entry.
     public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -103,8 +110,8 @@ public enum CacheEntryCodec {
             v: currentVersion,
             key: key,
             source: entry.source.rawValue,
-            createdAt: (entry.createdAt.timeIntervalSince1970 * 1000).rounded(),
-            expiresAt: expiresAt.map { ($0.timeIntervalSince1970 * 1000).rounded() }
+            createdAt: clampedTimestamp(entry.createdAt),
+            expiresAt: expiresAt.map(clampedTimestamp)
         )
         if let text = entry.text {
             envelope.value = text
@@ -125,7 +132,13 @@ public enum CacheEntryCodec {
         return try decodeWithFoundation(bytes, expectedKey: key)
     }
 
-    private static func decodeWithFoundation(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
+    private static func clampedTimestamp(_ date: Date) -> Double {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        return milliseconds.isNaN ? 0 : min(max(milliseconds, timestampRange.lowerBound), timestampRange.upperBound)
+    }
+
+    /// The envelope decoded by `JSONDecoder` alone: the reference the fast path must agree with.
+    static func decodeWithFoundation(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
         let data = Data(bytes)
         let decoder = JSONDecoder()
         let envelope: Envelope
@@ -155,6 +168,11 @@ public enum CacheEntryCodec {
             throw .malformed("no value")
         }
         guard let source = envelope.source else { throw .malformed("no source") }
+        for (name, timestamp) in [("createdAt", envelope.createdAt), ("expiresAt", envelope.expiresAt)] {
+            if let timestamp, !timestampRange.contains(timestamp) {
+                throw .malformed("\(name) outside ±8.64e15 ms")
+            }
+        }
         let createdAt = envelope.createdAt.map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date(timeIntervalSince1970: 0)
         return Decoded(
             entry: CacheEntry(bytes: value, source: CacheEntry.Source(rawValue: source), createdAt: createdAt),

@@ -2,7 +2,8 @@
 /// numbers, booleans or null. It exists because decoding the envelope sits on the KV-hit path, where
 /// `JSONDecoder` cost about as much as a quarter of a Redis round trip; anything it does not recognise
 /// (nested values, odd numbers, invalid UTF-8) makes it return `nil`, and the caller falls back to
-/// `JSONDecoder`, so it can only be faster, never more permissive.
+/// `JSONDecoder`, so it can only be faster, never more permissive: whatever it accepts, `JSONDecoder`
+/// accepts with the same values (the `codec` fuzz target checks this differentially).
 struct FlatJSONObject {
     enum Value: Equatable {
         case string(String)
@@ -68,17 +69,38 @@ struct FlatJSONObject {
             }
         }
 
+        /// A number in JSON's grammar, `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, or `nil`. Only
+        /// the plain ones are taken here: no exponent and at most 15 digits, which a `Double` holds exactly
+        /// and every correctly rounding parser reads the same. Anything else (`1e3`, long mantissas) is
+        /// left to `JSONDecoder`, which has its own rules for overflow and underflow (it refuses `1e309`
+        /// and `1e-400`), so the two can never disagree.
         private mutating func parseNumber() -> Double? {
             let start = index
-            while index < bytes.count {
-                switch bytes[index] {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                    UInt8(ascii: "e"), UInt8(ascii: "E"):
+            var digits = 0
+            func isDigit(_ at: Int) -> Bool { at < bytes.count && bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9") }
+            if index < bytes.count && bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { return nil }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+                digits += 1
+                // JSON has no leading zeros: `01` is not a number.
+                if isDigit(index) { return nil }
+            } else {
+                while isDigit(index) {
                     index += 1
-                default:
-                    return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                    digits += 1
                 }
             }
+            if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard isDigit(index) else { return nil }
+                while isDigit(index) {
+                    index += 1
+                    digits += 1
+                }
+            }
+            if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) { return nil }
+            guard digits <= 15 else { return nil }
             return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
         }
 

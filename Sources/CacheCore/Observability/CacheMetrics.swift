@@ -8,6 +8,7 @@ import Synchronization
 /// - `cache_kv_errors_total{namespace, operation, class}`
 /// - `cache_fallbacks_total{namespace, operation}`
 /// - `cache_background_writes_total{namespace, result=ok|error|dropped}`
+/// - `cache_entries_too_large_total{namespace, operation=get|set}`
 final class CacheMetrics: Sendable {
     /// The KV operations the cache performs.
     enum Operation: String, CaseIterable {
@@ -24,6 +25,8 @@ final class CacheMetrics: Sendable {
     let backgroundOK: Counter
     let backgroundError: Counter
     let backgroundDropped: Counter
+    let tooLargeRead: Counter
+    let tooLargeWrite: Counter
     private let errorCounters = Mutex<[String: Counter]>([:])
     private let factory: any MetricsFactory
 
@@ -49,6 +52,8 @@ final class CacheMetrics: Sendable {
         backgroundOK = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "ok")], factory: factory)
         backgroundError = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "error")], factory: factory)
         backgroundDropped = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "dropped")], factory: factory)
+        tooLargeRead = Counter(label: "cache_entries_too_large_total", dimensions: base + [("operation", "get")], factory: factory)
+        tooLargeWrite = Counter(label: "cache_entries_too_large_total", dimensions: base + [("operation", "set")], factory: factory)
     }
 
     func recordLatency(_ duration: Duration, operation: Operation, succeeded: Bool) {

@@ -45,6 +45,8 @@ public struct CacheStatistics: Sendable, Codable, Hashable {
     public var supersededWrites: Int
     /// Keys refused as too long (counted as misses, never stored).
     public var rejectedKeys: Int
+    /// Entries over ``CacheConfiguration/maximumEntryBytes``: stored ones read as misses, plus sets refused.
+    public var entriesTooLarge: Int
     /// What the memory tier holds now.
     public var memoryEntries: Int
     /// Bytes the memory tier holds now.

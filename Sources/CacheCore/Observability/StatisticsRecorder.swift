@@ -23,6 +23,7 @@ final class StatisticsRecorder: Sendable {
         var overwritesAvoided = 0
         var supersededReads = 0
         var supersededWrites = 0
+        var entriesTooLarge = 0
         // Microseconds; up to an hour, 3 significant digits.
         var kvLatency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
@@ -70,6 +71,7 @@ final class StatisticsRecorder: Sendable {
     func recordOverwriteAvoided() { counts.withLock { $0.overwritesAvoided += 1 } }
     func recordSupersededRead() { counts.withLock { $0.supersededReads += 1 } }
     func recordSupersededWrite() { counts.withLock { $0.supersededWrites += 1 } }
+    func recordEntryTooLarge() { counts.withLock { $0.entriesTooLarge += 1 } }
 
     func snapshot(mode: String, memory: MemoryTier.Usage) -> CacheStatistics {
         counts.withLock { counts in
@@ -105,6 +107,7 @@ final class StatisticsRecorder: Sendable {
                 supersededReads: counts.supersededReads,
                 supersededWrites: counts.supersededWrites,
                 rejectedKeys: counts.rejectedKeys,
+                entriesTooLarge: counts.entriesTooLarge,
                 memoryEntries: memory.entries,
                 memoryBytes: memory.bytes,
                 memoryEvictions: memory.evictions)

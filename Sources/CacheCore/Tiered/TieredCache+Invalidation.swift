@@ -30,6 +30,7 @@ extension TieredCache {
         let writesSettled = await drainBackgroundWrites(reason: "invalidate")
         let prefix = configuration.namespace + ":"
         let kvPattern = GlobPattern.escape(configuration.namespace) + ":" + normalizedPattern
+        let kvGlob = GlobPattern(kvPattern)
         var cursor: UInt64 = 0
         var removed = 0
         repeat {
@@ -40,9 +41,11 @@ extension TieredCache {
                     cursor: cursor, match: kvPattern, count: configuration.invalidationBatchSize,
                     deadline: started + configuration.kvDeadline)
                 // Defence in depth: delete only what is inside our namespace and matches the pattern,
-                // byte for byte, whatever the server's SCAN returned.
+                // byte for byte, whatever the server's SCAN returned. The whole backend key is matched
+                // against the whole SCAN pattern: the pattern alone against the key alone differs for the
+                // empty key (`**` matches `pcache:` after `pcache:`, but not ``).
                 let doomed = page.keys.filter { key in
-                    key.starts(with: prefix.utf8) && glob.matches(bytes: Array(key.dropFirst(prefix.utf8.count)))
+                    key.starts(with: prefix.utf8) && kvGlob.matches(bytes: key)
                 }
                 if !doomed.isEmpty {
                     operation = .delete

@@ -17,7 +17,15 @@ extension TieredCache {
         let bytes: [UInt8]?
         do {
             bytes = try await store.get(
-                key.backendKey, maximumBytes: .max, verify: replyCheck(for: key), deadline: started + configuration.kvDeadline)
+                key.backendKey, maximumBytes: configuration.maximumEntryBytes, verify: replyCheck(for: key),
+                deadline: started + configuration.kvDeadline)
+        } catch where error.code == .valueTooLarge {
+            // Someone stored more than we will load: a miss like a malformed entry, not a KV failure.
+            let elapsed = ContinuousClock.now - started
+            statisticsRecorder.recordKVLatency(elapsed)
+            metrics.recordLatency(elapsed, operation: .get, succeeded: true)
+            recordEntryTooLarge(key, operation: .get, bytes: nil)
+            return .miss
         } catch {
             recordKVFailure(error, operation: .get, key: key, started: started)
             return .failed(error.code)
@@ -40,9 +48,8 @@ extension TieredCache {
         newerEntries.forget(key.normalized)
         var memoryExpiry: ContinuousClock.Instant?
         if let expiresAt = decoded.expiresAt {
-            let remaining = expiresAt.timeIntervalSinceNow
-            guard remaining > 0 else { return .miss }
-            memoryExpiry = .now + .milliseconds(Int64(remaining * 1000))
+            guard let expiry = Self.memoryExpiry(for: expiresAt, now: .now) else { return .miss }
+            memoryExpiry = expiry
         } else if let ttl = configuration.defaultTTL {
             memoryExpiry = .now + ttl
         }
@@ -60,6 +67,43 @@ extension TieredCache {
             "latency_us": "\(elapsed / .microseconds(1))",
         ])
         return .hit(decoded.entry)
+    }
+
+    /// The memory-tier expiry of an entry stored with `expiresAt`, or `nil` when it has expired. Stored
+    /// dates come from any writer: the time left is clamped (to the codec's timestamp range, 273 790
+    /// years), so no date, however far or odd, can overflow the conversion to a clock instant.
+    static func memoryExpiry(for expiresAt: Date, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let remaining = expiresAt.timeIntervalSinceNow
+        // `!(remaining > 0)` also catches NaN.
+        guard remaining > 0 else { return nil }
+        let longest = CacheEntryCodec.timestampRange.upperBound / 1000
+        return now + .milliseconds(Int64(min(remaining, longest) * 1000))
+    }
+
+    /// The envelope stored for `entry` at `key` with `ttl`, or `nil` (logged and counted) when it is over
+    /// ``CacheConfiguration/maximumEntryBytes``.
+    func encodeWithinLimit(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?) -> [UInt8]? {
+        let expiresAt = ttl.map { Date().addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
+        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt)
+        guard bytes.count <= configuration.maximumEntryBytes else {
+            recordEntryTooLarge(key, operation: .set, bytes: bytes.count)
+            return nil
+        }
+        return bytes
+    }
+
+    /// Logs and counts an entry over the size limit: read as a miss (`bytes` unknown, it was never
+    /// loaded) or refused on write.
+    func recordEntryTooLarge(_ key: CacheKey, operation: CacheMetrics.Operation, bytes: Int?) {
+        statisticsRecorder.recordEntryTooLarge()
+        (operation == .get ? metrics.tooLargeRead : metrics.tooLargeWrite).increment()
+        var metadata: Logger.Metadata = [
+            "key": "\(Self.loggable(key.normalized))",
+            "operation": "\(operation.rawValue)",
+            "maximum_bytes": "\(configuration.maximumEntryBytes)",
+        ]
+        if let bytes { metadata["bytes"] = "\(bytes)" }
+        logger.warning("cache_entry_too_large", metadata: metadata)
     }
 
     /// The check the store runs on a reply before accepting it (on its I/O thread): a value that names
@@ -108,13 +152,18 @@ extension TieredCache {
     /// version, or when an invalidation of the key began after `epoch` (the moment the value was read, see
     /// ``InvalidationFence``). The slot is claimed *before* that last check, so an invalidation either sees
     /// this write running (and waits for it before its `SCAN`) or this write sees the invalidation.
+    /// `encoded` is the envelope when the caller already made it; an entry over
+    /// ``CacheConfiguration/maximumEntryBytes`` is never sent (logged and counted).
     @discardableResult
-    func writeInBackground(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, store: any KVStore, epoch: UInt64) -> Bool {
+    func writeInBackground(
+        _ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, store: any KVStore, epoch: UInt64, encoded: [UInt8]? = nil
+    ) -> Bool {
         if newerEntries.contains(key.normalized) {
             statisticsRecorder.recordOverwriteAvoided()
             logger.debug("cache_kv_write_skipped", metadata: ["key": "\(Self.loggable(key.normalized))", "reason": "newer_entry"])
             return false
         }
+        guard let bytes = encoded ?? encodeWithinLimit(key, entry, ttl: ttl) else { return false }
         guard let ticket = backgroundWrites.tryStart() else {
             statisticsRecorder.recordBackgroundWriteDropped()
             metrics.backgroundDropped.increment()
@@ -128,8 +177,6 @@ extension TieredCache {
             return false
         }
         statisticsRecorder.recordBackgroundWrite()
-        let expiresAt = ttl.map { Date().addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
-        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt)
         Task {
             defer { backgroundWrites.finish(ticket) }
             let started = ContinuousClock.now

@@ -33,6 +33,8 @@ import Synchronization
 /// Logs: `cache_kv_hit`, `cache_kv_miss`, `cache_memory_hit`, `cache_memory_miss`, `cache_kv_error`,
 /// `cache_key_rejected`, `cache_entry_malformed`, `cache_mode`, `cache_invalidated`,
 /// `cache_invalidate_incomplete`, and:
+/// - `cache_entry_too_large` (warning): a stored entry over ``CacheConfiguration/maximumEntryBytes`` (a
+///   miss, never loaded whole) or a `set` over it (refused, stored in neither tier);
 /// - `cache_namespace_invalid` (error): the namespace was refused; the cache runs memory-only;
 /// - `cache_entry_keyless` (warning): a stored entry names no key; a miss;
 /// - `cache_reply_mispaired` (error): a KV reply named another key than the one asked for; the store
@@ -155,15 +157,18 @@ public final class TieredCache: Sendable {
     /// Stores `entry` at `key`: in memory at once, and in the KV tier in the background.
     ///
     /// `ttl` defaults to ``CacheConfiguration/defaultTTL``. A KV failure leaves the entry in memory and is
-    /// logged as `cache_kv_error`; the caller never waits for, nor hears about, the KV write.
+    /// logged as `cache_kv_error`; the caller never waits for, nor hears about, the KV write. An entry whose
+    /// envelope is over ``CacheConfiguration/maximumEntryBytes`` is refused (`cache_entry_too_large`) and
+    /// stored in neither tier.
     public func set(_ key: String, _ entry: CacheEntry, ttl: Duration? = nil) async {
         guard let cacheKey = makeKey(key) else { return }
         let ttl = ttl ?? configuration.defaultTTL
         if let ttl, ttl <= .zero { return }
+        guard let encoded = encodeWithinLimit(cacheKey, entry, ttl: ttl) else { return }
         let epoch = invalidations.epoch
         memory.set(cacheKey.normalized, entry, expiresAt: ttl.map { ContinuousClock.now + $0 })
         if let store = currentStore {
-            writeInBackground(cacheKey, entry, ttl: ttl, store: store, epoch: epoch)
+            writeInBackground(cacheKey, entry, ttl: ttl, store: store, epoch: epoch, encoded: encoded)
         }
     }
 

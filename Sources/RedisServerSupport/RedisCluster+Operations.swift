@@ -1,0 +1,90 @@
+import Foundation
+
+extension RedisCluster {
+    /// Kills primary `node` with SIGKILL, as a crash would, and waits until one of its replicas has been
+    /// promoted and serves its slots and the cluster is healthy again (the killed node is then reported
+    /// failed by the others). Returns the promoted node's number. Takes about `2 × nodeTimeout`.
+    @discardableResult
+    public func failOver(primary node: Int, timeout: Duration = .seconds(30)) async throws -> Int {
+        let before = try await layout()
+        guard let slots = before.primaries[node], let firstSlot = slots.first?.lowerBound else {
+            throw ClusterError(description: "node \(node) serves no slots")
+        }
+        let candidates = before.replicas(of: node).filter { servers[$0].isRunning }
+        guard !candidates.isEmpty else { throw ClusterError(description: "node \(node) has no running replica to promote") }
+        await servers[node].kill()
+        var promoted: Int?
+        try await waitUntil(timeout: timeout, "a replica of node \(node) to take over") {
+            let now = try await self.layout()
+            guard let owner = now.primary(ofSlot: firstSlot), candidates.contains(owner) else {
+                return "slot \(firstSlot) is still served by node \(now.primary(ofSlot: firstSlot).map(String.init) ?? "nobody")"
+            }
+            promoted = owner
+            return try await self.healthProblem()
+        }
+        guard let promoted else { throw ClusterError(description: "no replica of node \(node) was promoted") }
+        return promoted
+    }
+
+    /// Kills `node` with SIGKILL and returns at once (the cluster notices after `nodeTimeout`).
+    public func kill(node: Int) async {
+        await servers[node].kill()
+    }
+
+    /// Starts `node` again on its port and directory (after ``kill(node:)`` or ``failOver(primary:timeout:)``)
+    /// and waits until it has rejoined and the cluster is healthy. The node keeps its id and announced
+    /// port; a former primary whose slots a replica took over comes back as that replica's replica.
+    public func restart(node: Int, timeout: Duration = .seconds(30)) async throws {
+        try await servers[node].restart()
+        try await waitUntilHealthy(timeout: timeout)
+    }
+
+    /// Moves `count` slots — `source`'s highest-numbered ones — to primary `target`, one slot at a time, as
+    /// `redis-cli --cluster reshard` does: `SETSLOT … IMPORTING` on the target, `MIGRATING` on the source,
+    /// the keys moved with `MIGRATE`, then `SETSLOT … NODE` on both and on every other primary.
+    ///
+    /// While a slot is held in migration for `hold` after its keys moved, clients asking the source for
+    /// them get `ASK`; after the slot is assigned, `MOVED`. Returns the slots moved. Runs while the cluster
+    /// serves requests; waits until the cluster is healthy at the end.
+    @discardableResult
+    public func moveSlots(
+        _ count: Int, from source: Int, to target: Int, holdingEachSlot hold: Duration = .zero,
+        timeout: Duration = .seconds(60)
+    ) async throws -> [Int] {
+        let layout = try await layout()
+        guard source != target else { throw ClusterError(description: "moving slots from node \(source) to itself") }
+        guard let ranges = layout.primaries[source] else { throw ClusterError(description: "node \(source) serves no slots") }
+        guard layout.replicaOf[target] == nil else { throw ClusterError(description: "node \(target) is a replica") }
+        let owned = ranges.flatMap { Array($0) }
+        guard count > 0, count <= owned.count else {
+            throw ClusterError(description: "node \(source) serves \(owned.count) slots; cannot move \(count)")
+        }
+        let slots = Array(owned.suffix(count))
+        let sourceServer = servers[source]
+        let targetServer = servers[target]
+        for slot in slots {
+            let number = String(slot)
+            try await targetServer.expectOK(["CLUSTER", "SETSLOT", number, "IMPORTING", nodeIDs[source]])
+            try await sourceServer.expectOK(["CLUSTER", "SETSLOT", number, "MIGRATING", nodeIDs[target]])
+            while true {
+                let reply = RawRedisReply(try await sourceServer.command(["CLUSTER", "GETKEYSINSLOT", number, "100"]))
+                let keys = reply?.elements?.compactMap(\.text) ?? []
+                guard !keys.isEmpty else { break }
+                let migrate = ["MIGRATE", "127.0.0.1", String(targetServer.port), "", "0", "5000", "KEYS"] + keys
+                let answer = try await sourceServer.command(migrate)
+                guard answer.hasPrefix("+OK") || answer.hasPrefix("+NOKEY") else {
+                    throw ClusterError(description: "MIGRATE of slot \(slot): \(answer.trimmingCharacters(in: .whitespacesAndNewlines))")
+                }
+            }
+            if hold > .zero { try await Task.sleep(for: hold) }
+            try await targetServer.expectOK(["CLUSTER", "SETSLOT", number, "NODE", nodeIDs[target]])
+            try await sourceServer.expectOK(["CLUSTER", "SETSLOT", number, "NODE", nodeIDs[target]])
+            for other in layout.primaries.keys where other != source && other != target && servers[other].isRunning {
+                // Best effort, as redis-cli does: gossip tells a primary that misses this soon enough.
+                _ = try? await servers[other].command(["CLUSTER", "SETSLOT", number, "NODE", nodeIDs[target]])
+            }
+        }
+        try await waitUntilHealthy(timeout: timeout)
+        return slots
+    }
+}
