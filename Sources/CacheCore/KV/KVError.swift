@@ -37,8 +37,16 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let tls = Code("tls")
         /// The store was shut down.
         public static let shutDown = Code("shut_down")
-        /// The store refused to try, for example while a circuit breaker is open.
+        /// The circuit breaker is open: the KV tier failed repeatedly and calls fail at once until a probe
+        /// succeeds.
+        public static let circuitOpen = Code("circuit_open")
+        /// The store refused to try.
         public static let unavailable = Code("unavailable")
+        /// The service refused the request for its rate or plan limits (HTTP 429): not a miss, and not
+        /// a reason to retry at once.
+        public static let rateLimited = Code("rate_limited")
+        /// The server's host name could not be resolved.
+        public static let dns = Code("dns")
 
         /// The code's name.
         public var description: String { name }
