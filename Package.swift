@@ -154,7 +154,9 @@ let package = Package(
                 "CacheRedis",
                 "PersistentCache",
                 "FaultProxy",
+                "KVRestBridge",
                 "RedisServerSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -259,7 +261,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenarioKitTests",
-            dependencies: ["ScenarioKit", "RedisServerSupport", "FaultProxy"],
+            dependencies: ["ScenarioKit", "RedisServerSupport", "FaultProxy", "KVRestBridge"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,16 +14,36 @@ public enum BridgeFault: Sendable, Hashable {
     case neverRespond
 }
 
-/// The fault currently injected into every authenticated request, settable while the bridge runs.
+/// The fault currently injected into authenticated requests (all of them, or a share), settable while the
+/// bridge runs.
 public final class BridgeFaults: Sendable {
-    private let current = Mutex<BridgeFault?>(nil)
+    private struct State {
+        var fault: BridgeFault?
+        var share = 1.0
+        var requests = 0
+    }
+
+    private let current = Mutex(State())
 
     /// No fault.
     public init() {}
 
     /// Injects `fault` into every request from now on, or stops injecting with `nil`.
-    public func set(_ fault: BridgeFault?) { current.withLock { $0 = fault } }
+    public func set(_ fault: BridgeFault?) { set(fault, share: 1) }
+
+    /// Injects `fault` into a `share` (0…1) of the requests from now on, spread evenly: the n-th request is
+    /// hit when `floor(n × share)` steps up, so the choice is deterministic and needs no random source.
+    public func set(_ fault: BridgeFault?, share: Double) {
+        current.withLock { $0 = State(fault: fault, share: min(max(share, 0), 1)) }
+    }
 
     /// The fault to inject into the next request, if any.
-    func next() -> BridgeFault? { current.withLock { $0 } }
+    func next() -> BridgeFault? {
+        current.withLock { state in
+            guard let fault = state.fault else { return nil }
+            let before = Double(state.requests) * state.share
+            state.requests += 1
+            return (Double(state.requests) * state.share).rounded(.down) > before.rounded(.down) ? fault : nil
+        }
+    }
 }

@@ -67,6 +67,6 @@ public struct Scenario: Sendable, Hashable {
 
     /// Whether the runner must start a redis-server and a fault proxy for this scenario.
     public var needsRedis: Bool {
-        topology.backend == .redis
+        topology.backend != .none
     }
 }

@@ -1,4 +1,5 @@
 import FaultProxy
+import KVRestBridge
 
 /// What a timeline event does.
 public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
@@ -49,6 +50,10 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case redisMaxMemory(bytes: Int)
     /// Another client writes at cache keys.
     case foreignWrite(ForeignWrite)
+    /// Makes the REST bridge answer a share of the requests with an HTTP-level fault (`topology.backend: rest`).
+    case restFault(BridgeFault, share: Double)
+    /// Makes the REST bridge answer normally again.
+    case restFaultClear
 
     /// The name used in scenario files.
     public var name: String {
@@ -75,6 +80,8 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .redisDebugSleep: return "redis-debug-sleep"
         case .redisMaxMemory: return "redis-maxmemory"
         case .foreignWrite: return "foreign-write"
+        case .restFault: return "rest-fault"
+        case .restFaultClear: return "rest-fault-clear"
         }
     }
 
@@ -83,7 +90,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         "add-toxic", "remove-toxic", "disable-proxy", "enable-proxy", "redis-stop", "redis-kill", "redis-restart",
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
         "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
-        "redis-maxmemory", "foreign-write",
+        "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear",
     ]
 
     /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
@@ -99,10 +106,18 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .addToxic, .removeToxic, .disableProxy, .enableProxy, .redisStop, .redisKill, .redisRestart,
              .restoreKVConfiguration, .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword,
-             .redisDebugSleep, .redisMaxMemory, .foreignWrite:
+             .redisDebugSleep, .redisMaxMemory, .foreignWrite, .restFault, .restFaultClear:
             return true
         case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark:
             return false
+        }
+    }
+
+    /// Whether the action acts on the REST bridge, so it needs `topology.backend: rest`.
+    public var needsRESTBridge: Bool {
+        switch self {
+        case .restFault, .restFaultClear: return true
+        default: return false
         }
     }
 
@@ -125,6 +140,16 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .redisDebugSleep(let milliseconds): return "DEBUG SLEEP \(milliseconds) ms"
         case .redisMaxMemory(let bytes): return bytes == 0 ? "maxmemory unlimited" : "maxmemory \(bytes) bytes, noeviction"
         case .foreignWrite(let write): return write.description
+        case .restFault(let fault, let share):
+            let what: String
+            switch fault {
+            case .status(let code): what = "HTTP \(code)"
+            case .malformedBody: what = "malformed body"
+            case .trickle(let interval): what = "body trickled 1 byte / \(interval.nanoseconds / 1_000_000) ms"
+            case .neverRespond: what = "no response"
+            }
+            return "REST fault: \(what)" + (share < 1 ? " on \(ScenarioMetric.format(share * 100)) % of requests" : "")
+        case .restFaultClear: return "REST fault cleared"
         default: return name
         }
     }

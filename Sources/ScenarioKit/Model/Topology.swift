@@ -4,6 +4,9 @@ public struct Topology: Sendable, Hashable {
     public enum Backend: String, Sendable, Hashable, CaseIterable {
         /// A redis-server started by the runner, reached through the fault proxy (`REDIS_URL`).
         case redis
+        /// The Upstash-compatible REST API (`KV_REST_API_URL`/`KV_REST_API_TOKEN`): a bridge the runner starts
+        /// in front of its redis-server, reached through the fault proxy.
+        case rest
         /// No KV configuration at all: the instances detect memory-only mode.
         case none
     }

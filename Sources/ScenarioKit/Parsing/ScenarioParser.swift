@@ -234,6 +234,8 @@ public enum ScenarioParser {
             case "redis-maxmemory": action = .redisMaxMemory(bytes: try reader.int("bytes", in: 0...(1 << 40)))
             case "foreign-write":
                 action = .foreignWrite(try parseForeignWrite(&reader))
+            case "rest-fault": action = try parseRESTFault(&reader)
+            case "rest-fault-clear": action = .restFaultClear
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }
@@ -426,6 +428,11 @@ public enum ScenarioParser {
             if event.action.needsRedis, scenario.topology.backend == .none {
                 throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].action",
                                         expected: "an action that needs no Redis (topology.backend is 'none')", found: "'\(event.action.name)'")
+            }
+            if event.action.needsRESTBridge, scenario.topology.backend != .rest {
+                throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].action",
+                                        expected: "'topology.backend: rest' for '\(event.action.name)' (it acts on the REST bridge)",
+                                        found: "'\(event.action.name)' with backend '\(scenario.topology.backend.rawValue)'")
             }
             if case .afterRequests(let count) = event.trigger {
                 guard count >= lastRequestTrigger else {

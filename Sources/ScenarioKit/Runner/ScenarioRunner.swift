@@ -1,6 +1,7 @@
 import CacheCore
 import FaultProxy
 import Foundation
+import KVRestBridge
 import Logging
 import RedisServerSupport
 
@@ -72,6 +73,7 @@ public struct ScenarioRunner: Sendable {
         var server: RedisServer?
         var proxies: ProxyRegistry?
         var admin: RedisAdminSession?
+        var bridge: BridgeServer?
         do {
             var redisSide: VariantRunner.RedisSide?
             if scenario.needsRedis {
@@ -86,18 +88,34 @@ public struct ScenarioRunner: Sendable {
                 options.cleanup.register(started)
                 let registry = ProxyRegistry(seed: scenario.workload.seed, logger: options.logger)
                 proxies = registry
+                var rest: (bridge: BridgeServer, token: String)?
+                if scenario.topology.backend == .rest {
+                    // In-process, straight to redis-server: the faults under test sit between the instances and
+                    // the bridge (proxy toxics, BridgeFaults), and redis-server's own faults still reach it.
+                    let token = "scenario-\(scenario.workload.seed)"
+                    let started = try await BridgeServer.start(
+                        configuration: BridgeConfiguration(
+                            host: "127.0.0.1", port: 0, token: token,
+                            redis: try RedisEndpoint(url: "redis://127.0.0.1:\(started.port)")),
+                        logger: options.logger)
+                    bridge = started
+                    rest = (started, token)
+                }
+                let side = VariantRunner.RedisSide(
+                    server: started, proxies: registry, admin: RedisAdminSession(port: started.port), sharedProxy: nil,
+                    rest: rest)
+                admin = side.admin
                 var shared: VariantRunner.ProxyEndpoint?
                 if scenario.topology.proxies == .shared {
                     let state = try await registry.createProxy(ProxyConfiguration(
-                        name: "redis", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(started.port)"))
-                    shared = VariantRunner.ProxyEndpoint(name: "redis", url: "redis://127.0.0.1:\(state.listenPort)")
+                        name: "redis", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(side.upstreamPort)"))
+                    shared = VariantRunner.ProxyEndpoint(name: "redis", url: side.url(proxyPort: state.listenPort))
                 }
-                let session = RedisAdminSession(port: started.port)
-                admin = session
-                redisSide = VariantRunner.RedisSide(server: started, proxies: registry, admin: session, sharedProxy: shared)
+                redisSide = VariantRunner.RedisSide(
+                    server: started, proxies: registry, admin: side.admin, sharedProxy: shared, rest: rest)
             }
             primary = await VariantRunner(
-                scenario: scenario, label: redisSide == nil ? "memory-only" : "kv", redis: redisSide, trace: trace,
+                scenario: scenario, label: redisSide == nil ? "memory-only" : (redisSide?.rest == nil ? "kv" : "kv-rest"), redis: redisSide, trace: trace,
                 namespace: namespace, logger: options.logger, cacheLogger: options.cacheLogger,
                 progress: options.progress
             ).run()
@@ -113,6 +131,7 @@ public struct ScenarioRunner: Sendable {
         }
         admin?.close()
         if let proxies { await proxies.shutdown() }
+        await bridge?.shutdown()
         if let server { options.cleanup.release(server) }
 
         var outcomes: [ExpectationOutcome] = []

@@ -3,6 +3,7 @@ import CacheRedis
 import PersistentCache
 import FaultProxy
 import Foundation
+import KVRestBridge
 import Logging
 import RedisServerSupport
 import Synchronization
@@ -20,6 +21,23 @@ final class VariantRunner {
         let admin: RedisAdminSession
         /// The one proxy every instance goes through, or `nil` when each instance slot has its own (made on demand).
         let sharedProxy: ProxyEndpoint?
+        /// With `topology.backend: rest`, the Upstash-compatible bridge in front of redis-server (the proxies sit
+        /// between the instances and it) and the token the instances present.
+        let rest: (bridge: BridgeServer, token: String)?
+
+        /// The port the fault proxies forward to: the bridge's with REST, redis-server's otherwise.
+        var upstreamPort: Int { rest?.bridge.port ?? server.port }
+
+        /// The URL an instance uses to reach a proxy listening on `port`.
+        func url(proxyPort port: Int) -> String {
+            rest == nil ? "redis://127.0.0.1:\(port)" : "http://127.0.0.1:\(port)"
+        }
+
+        /// The environment an instance reads through `TieredCache.fromEnvironment` for a proxy URL.
+        func environment(proxyURL url: String) -> [String: String] {
+            if let rest { return ["KV_REST_API_URL": url, "KV_REST_API_TOKEN": rest.token] }
+            return ["REDIS_URL": url]
+        }
     }
 
     /// A fault proxy in front of redis-server, and the URL the instances behind it are given.
@@ -114,8 +132,8 @@ final class VariantRunner {
         if let shared = redis.sharedProxy { return shared }
         if let known = proxyBySlot[slot] { return known }
         let state = try await redis.proxies.createProxy(ProxyConfiguration(
-            name: "instance-\(slot)", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(redis.server.port)"))
-        let endpoint = ProxyEndpoint(name: state.name, url: "redis://127.0.0.1:\(state.listenPort)")
+            name: "instance-\(slot)", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(redis.upstreamPort)"))
+        let endpoint = ProxyEndpoint(name: state.name, url: redis.url(proxyPort: state.listenPort))
         proxyBySlot[slot] = endpoint
         return endpoint
     }
@@ -132,8 +150,8 @@ final class VariantRunner {
         let slot = slot ?? nextSlot
         nextSlot = max(nextSlot, slot + 1)
         var environment: [String: String] = [:]
-        if kvConfigured, let endpoint = try await endpoint(forSlot: slot) {
-            environment["REDIS_URL"] = endpoint.url
+        if kvConfigured, let redis, let endpoint = try await endpoint(forSlot: slot) {
+            environment = redis.environment(proxyURL: endpoint.url)
         }
         let cache = TieredCache.fromEnvironment(
             environment, configuration: cacheConfiguration, redisConfiguration: redisConfiguration, logger: cacheLogger)
@@ -363,13 +381,21 @@ final class VariantRunner {
             kvConfigured = false
             for instance in live { await instance.cache.replaceKVStore(nil) }
         case .restoreKVConfiguration:
-            guard redis != nil else { return }
+            guard let redis else { return }
             kvConfigured = true
             for instance in live {
                 guard let proxy = try await self.endpoint(forSlot: instance.slot) else { continue }
-                let endpoint = try RedisEndpoint(url: proxy.url)
-                await instance.cache.replaceKVStore(RedisStore(endpoint: endpoint, configuration: redisConfiguration, logger: cacheLogger))
+                // The same selection rule as a new instance's, so a REST scenario gets its REST tier back.
+                let selection = KVBackendSelection.detect(in: redis.environment(proxyURL: proxy.url))
+                await instance.cache.replaceKVStore(KVStoreFactory.makeStore(
+                    for: selection, redisConfiguration: redisConfiguration, logger: cacheLogger))
             }
+        case .restFault(let fault, let share):
+            guard let rest = redis?.rest else { throw ScenarioRunError("rest-fault needs topology.backend: rest") }
+            rest.bridge.faults.set(fault, share: share)
+        case .restFaultClear:
+            guard let rest = redis?.rest else { throw ScenarioRunError("rest-fault-clear needs topology.backend: rest") }
+            rest.bridge.faults.set(nil)
         case .settle:
             while let record = await group.next() {
                 inFlight -= 1
