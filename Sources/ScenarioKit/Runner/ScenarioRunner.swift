@@ -97,7 +97,8 @@ public struct ScenarioRunner: Sendable {
                         configuration: BridgeConfiguration(
                             host: "127.0.0.1", port: 0, token: token,
                             redis: try RedisEndpoint(url: "redis://127.0.0.1:\(started.port)")),
-                        logger: options.logger)
+                        // Quiet like the caches: redis-server faults make the bridge log every refused command.
+                        logger: options.cacheLogger)
                     bridge = started
                     rest = (started, token)
                 }
