@@ -3,6 +3,7 @@ import RedisServerSupport
 import Testing
 
 @testable import ScenarioKit
+import CacheCore
 
 /// The foreign writer against a real redis-server, the administrative session under server faults, and the
 /// counters and measures computed from them.
