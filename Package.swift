@@ -262,7 +262,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenarioKitTests",
-            dependencies: ["ScenarioKit", "RedisServerSupport", "FaultProxy", "KVRestBridge"],
+            dependencies: [
+                "ScenarioKit", "RedisServerSupport", "FaultProxy", "KVRestBridge",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

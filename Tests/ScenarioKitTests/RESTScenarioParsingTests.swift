@@ -1,4 +1,5 @@
 @testable import KVRestBridge
+import NIOCore
 import Testing
 
 @testable import ScenarioKit

@@ -1,5 +1,6 @@
 import FaultProxy
 import KVRestBridge
+import NIOCore
 
 /// What a timeline event does.
 public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
