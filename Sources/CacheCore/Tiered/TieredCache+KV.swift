@@ -67,11 +67,10 @@ extension TieredCache {
         } else if let ttl = configuration.defaultTTL {
             memoryExpiry = now + ttl
         }
-        if isStale {
-            // A stale copy never replaces what memory holds (possibly a fresher answer whose KV write failed).
-            guard memory.read(key.normalized, now: now) == nil else { return .miss }
+        // A stale copy never replaces what memory holds (possibly a fresher answer whose KV write failed).
+        if !isStale || memory.read(key.normalized, now: now) == nil {
+            memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry, freshUntil: freshUntil)
         }
-        memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry, freshUntil: freshUntil)
         // Stored first, checked after (see InvalidationFence.isSuperseded): an invalidation of this key
         // that began after the lookup started wins, and the value read before it is neither kept nor served.
         if invalidations.isSuperseded(key.normalized, since: epoch) {
