@@ -1,5 +1,6 @@
 import CacheCore
 import CacheRedis
+import PersistentCache
 import FaultProxy
 import Foundation
 import Logging
