@@ -30,6 +30,14 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case pause(milliseconds: Int, scaledInQuickMode: Bool)
     /// Only opens a phase.
     case mark
+    /// Makes `share` of the origin's calls fail (1 = all).
+    case originFail(share: Double)
+    /// Multiplies the origin's latencies by `factor`.
+    case originSlow(factor: Double)
+    /// Ends `origin-fail` and `origin-slow`.
+    case originRestore
+    /// Changes the knowledge base's truth for `share` of the questions (1 = all).
+    case kbUpdate(share: Double)
 
     /// The name used in scenario files.
     public var name: String {
@@ -48,6 +56,10 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .settle: return "settle"
         case .pause: return "pause"
         case .mark: return "mark"
+        case .originFail: return "origin-fail"
+        case .originSlow: return "origin-slow"
+        case .originRestore: return "origin-restore"
+        case .kbUpdate: return "kb-update"
         }
     }
 
@@ -55,6 +67,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     public static let allNames = [
         "add-toxic", "remove-toxic", "disable-proxy", "enable-proxy", "redis-stop", "redis-kill", "redis-restart",
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
+        "origin-fail", "origin-slow", "origin-restore", "kb-update",
     ]
 
     /// Whether the action needs a redis-server and proxy (a scenario without Redis cannot use it).
@@ -63,7 +76,8 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .addToxic, .removeToxic, .disableProxy, .enableProxy, .redisStop, .redisKill, .redisRestart,
              .restoreKVConfiguration:
             return true
-        case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark:
+        case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark, .originFail, .originSlow, .originRestore,
+             .kbUpdate:
             return false
         }
     }
@@ -77,6 +91,9 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .pause(let milliseconds, _): return "pause \(milliseconds) ms"
         case .removeKVConfiguration: return "remove the KV configuration (rollback)"
         case .restoreKVConfiguration: return "restore the KV configuration"
+        case .originFail(let share): return "origin fails \(Int((share * 100).rounded())) % of calls"
+        case .originSlow(let factor): return "origin latency ×\(factor)"
+        case .kbUpdate(let share): return "knowledge base updates \(Int((share * 100).rounded())) % of answers"
         default: return name
         }
     }

@@ -202,6 +202,10 @@ public enum ScenarioParser {
                 action = .pause(milliseconds: try reader.int("ms", in: 0...600_000),
                                 scaledInQuickMode: try reader.bool("scaledInQuickMode", default: true))
             case "mark": action = .mark
+            case "origin-fail": action = .originFail(share: try reader.double("share", default: 1, in: 0...1))
+            case "origin-slow": action = .originSlow(factor: try reader.double("factor", default: 10, in: 0...10_000))
+            case "origin-restore": action = .originRestore
+            case "kb-update": action = .kbUpdate(share: try reader.double("share", default: 1, in: 0...1))
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }

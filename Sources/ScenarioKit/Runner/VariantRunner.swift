@@ -78,7 +78,10 @@ final class VariantRunner {
             namespace: namespace,
             kvDeadline: .milliseconds(scenario.kvDeadlineMilliseconds),
             defaultTTL: .seconds(scenario.workload.ttlSeconds),
-            memory: MemoryTier.Limits(maximumEntries: scenario.topology.memoryMaximumEntries, maximumBytes: 256 << 20))
+            memory: MemoryTier.Limits(maximumEntries: scenario.topology.memoryMaximumEntries, maximumBytes: 256 << 20),
+            // Scenario faults last seconds: probes at most 1 s apart, so recovery is seen within a second of
+            // the fault's end (issue 11's goal), where the library default backs off to 30 s.
+            circuitBreaker: CircuitBreakerPolicy(coolDown: .milliseconds(250), maximumCoolDown: .seconds(1)))
     }
 
     private var redisConfiguration: RedisStore.Configuration {
@@ -285,6 +288,14 @@ final class VariantRunner {
             if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
         case .mark:
             break
+        case .originFail(let share):
+            origin.fail(share: share)
+        case .originSlow(let factor):
+            origin.slow(factor: factor)
+        case .originRestore:
+            origin.restore()
+        case .kbUpdate(let share):
+            origin.updateKnowledgeBase(share: share)
         }
     }
 
