@@ -56,7 +56,7 @@ struct OriginFaultTests {
     @Test func timelineParsesOriginActions() throws {
         let text = """
             name: origin
-            topology: {instances: 1, backend: memory-only}
+            topology: {instances: 1, backend: none}
             workload: {questions: 10, requests: 100, seed: 7}
             timeline:
               - {afterRequests: 10, action: origin-fail, share: 0.5, phase: failing, fault: true}

@@ -38,6 +38,9 @@ public struct Topology: Sendable, Hashable {
     public var memoryMaximumEntries: Int
     /// The longest wait between Redis reconnection attempts, in milliseconds (`nil`: the store's default).
     public var reconnectBackoffMaximumMilliseconds: Int?
+    /// The cache's fail-safe soft timeout, in milliseconds (`softTimeoutMs`; `nil`: none): how long
+    /// `getOrCompute` waits for the origin before answering with a stale entry, when it has one.
+    public var softTimeoutMilliseconds: Int?
 
     /// Creates a topology.
     public init(
@@ -48,7 +51,8 @@ public struct Topology: Sendable, Hashable {
         redisConnections: Int = 1,
         routing: Routing = .random,
         memoryMaximumEntries: Int = 10_000,
-        reconnectBackoffMaximumMilliseconds: Int? = nil
+        reconnectBackoffMaximumMilliseconds: Int? = nil,
+        softTimeoutMilliseconds: Int? = nil
     ) {
         self.instances = instances
         self.backend = backend
@@ -58,5 +62,6 @@ public struct Topology: Sendable, Hashable {
         self.routing = routing
         self.memoryMaximumEntries = memoryMaximumEntries
         self.reconnectBackoffMaximumMilliseconds = reconnectBackoffMaximumMilliseconds
+        self.softTimeoutMilliseconds = softTimeoutMilliseconds
     }
 }

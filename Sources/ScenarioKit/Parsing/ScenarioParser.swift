@@ -91,7 +91,8 @@ public enum ScenarioParser {
             routing: try reader.choice("routing", default: .random),
             memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000),
             reconnectBackoffMaximumMilliseconds: reader.has("reconnectBackoffMaxMs")
-                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil)
+                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
+            softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil)
         try reader.finish()
         return topology
     }
