@@ -19,19 +19,19 @@ struct OriginFaultTests {
         }
         #expect((40...160).contains(failures), "about half of the calls fail")
         origin.restore()
-        #expect(try await origin.answer(question).entry == origin.truth(for: question))
+        #expect(try await origin.answer(question).entry.value == origin.truth(for: question).value)
     }
 
     @Test func kbUpdateChangesTheTruthOfTheChosenShare() {
         let origin = OriginSimulator(specification: OriginSpecification(), seed: 5)
         let questions = (1...200).map { RequestTrace.question(rank: $0) }
-        let before = questions.map { origin.truth(for: $0) }
+        let before = questions.map { origin.truth(for: $0).value }
         origin.updateKnowledgeBase(share: 0.25)
-        let changed = zip(questions, before).filter { origin.truth(for: $0.0) != $0.1 }.count
+        let changed = zip(questions, before).filter { origin.truth(for: $0.0).value != $0.1 }.count
         #expect((20...80).contains(changed))
         origin.updateKnowledgeBase(share: 1)
-        #expect(zip(questions, before).allSatisfy { origin.truth(for: $0.0) != $0.1 })
-        #expect(questions.allSatisfy { origin.truth(for: $0, version: 0) == before[questions.firstIndex(of: $0)!] })
+        #expect(zip(questions, before).allSatisfy { origin.truth(for: $0.0).value != $0.1 })
+        #expect(questions.allSatisfy { origin.truth(for: $0, version: 0).value == before[questions.firstIndex(of: $0)!] })
     }
 
     @Test func oracleAcceptsAnOldAnswerOnlyWhenMarkedStale() {
