@@ -3,6 +3,7 @@ import KVRestBridge
 import Logging
 import NIOPosix
 import PersistentCache
+import NIOCore
 
 /// The backend `pcache` works with, resolved from the environment as the application would. Made by
 /// ``PCacheSubcommand/execute(environment:logger:)``; its members are the module's own.

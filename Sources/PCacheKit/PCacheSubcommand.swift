@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import CacheCore
 
 /// A `pcache` subcommand: its work is ``perform(_:logger:)`` against the resolved environment; running it
 /// (in-process from a test, or as the executable) is the same for every subcommand.

@@ -1,3 +1,4 @@
+import Foundation
 extension RedisServer {
     /// Sends a command that must answer `+OK`, and says which answer it gave otherwise.
     func expectOK(_ arguments: [String]) async throws {

@@ -3,6 +3,7 @@ import FaultProxy
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 
 /// `fault-proxy`: a fault-injecting TCP proxy with Toxiproxy's toxics and its HTTP control API.
 @main

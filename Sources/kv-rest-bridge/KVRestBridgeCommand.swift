@@ -4,6 +4,7 @@ import KVRestBridge
 import Logging
 import Foundation
 import NIOPosix
+import NIOCore
 
 /// `kv-rest-bridge`: the Upstash REST API (Vercel KV's protocol) in front of a redis-server, so Upstash's
 /// SDKs and this package's REST tier work on a laptop (`KV_REST_API_URL=http://127.0.0.1:8079`).

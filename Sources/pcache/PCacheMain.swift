@@ -1,4 +1,5 @@
 import PCacheKit
+import ArgumentParser
 
 /// The `pcache` executable: everything lives in PCacheKit so tests can run the commands in-process.
 @main

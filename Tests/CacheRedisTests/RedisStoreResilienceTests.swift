@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import RedisServerSupport
 #endif
 
 /// The connection core's guarantees that need real threads and sockets: no reconnect storm behind a peer

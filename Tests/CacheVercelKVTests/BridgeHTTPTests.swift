@@ -1,6 +1,8 @@
 import KVRestBridge
 import Testing
 import UpstashREST
+import RedisServerSupport
+import NIOHTTP1
 
 @Suite("kv-rest-bridge: Upstash's HTTP behaviour over a real redis-server")
 struct BridgeHTTPTests {

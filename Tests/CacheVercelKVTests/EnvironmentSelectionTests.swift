@@ -1,5 +1,6 @@
 import PersistentCache
 import Testing
+import RedisServerSupport
 
 @Suite("TieredCache.fromEnvironment: one import, every backend")
 struct EnvironmentSelectionTests {

@@ -2,6 +2,9 @@ import Foundation
 import PCacheKit
 import PersistentCache
 import Testing
+import RedisServerSupport
+import KVRestBridge
+import ArgumentParser
 
 @Suite("pcache: doctor's exit codes and get/set/invalidate, in-process")
 struct PCacheCommandTests {

@@ -3,6 +3,7 @@ import CacheVercelKV
 import KVRestBridge
 import NIOCore
 import Testing
+import RedisServerSupport
 
 @Suite("VercelKVStore over the bridge and a real redis-server")
 struct VercelKVStoreTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import CoreMetrics
 
 extension TieredCache {
     enum KVReadOutcome {

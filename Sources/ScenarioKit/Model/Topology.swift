@@ -22,6 +22,15 @@ public struct Topology: Sendable, Hashable {
         case roundRobin = "round-robin"
     }
 
+    /// Where the fault proxies sit.
+    public enum ProxyLayout: String, Sendable, Hashable, CaseIterable {
+        /// One proxy between every instance and Redis: a fault reaches every instance.
+        case shared
+        /// One proxy per instance slot (kept across deploys; a cold start adds one), so a fault can reach one
+        /// instance, a share of them, or all.
+        case perInstance = "per-instance"
+    }
+
     /// The number of instances at start.
     public var instances: Int
     /// The KV backend.
@@ -38,9 +47,14 @@ public struct Topology: Sendable, Hashable {
     public var memoryMaximumEntries: Int
     /// The longest wait between Redis reconnection attempts, in milliseconds (`nil`: the store's default).
     public var reconnectBackoffMaximumMilliseconds: Int?
+<<<<<<< HEAD
     /// The cache's fail-safe soft timeout, in milliseconds (`softTimeoutMs`; `nil`: none): how long
     /// `getOrCompute` waits for the origin before answering with a stale entry, when it has one.
     public var softTimeoutMilliseconds: Int?
+=======
+    /// Whether the instances share one fault proxy or each has its own.
+    public var proxies: ProxyLayout
+>>>>>>> main
 
     /// Creates a topology.
     public init(
@@ -52,8 +66,13 @@ public struct Topology: Sendable, Hashable {
         routing: Routing = .random,
         memoryMaximumEntries: Int = 10_000,
         reconnectBackoffMaximumMilliseconds: Int? = nil,
+<<<<<<< HEAD
         softTimeoutMilliseconds: Int? = nil
+=======
+        proxies: ProxyLayout = .shared
+>>>>>>> main
     ) {
+        self.proxies = proxies
         self.instances = instances
         self.backend = backend
         self.readStrategy = readStrategy
