@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 
 /// `getOrCompute`: the route's whole flow, with single-flight and fail-safe (issues 11 and 12).

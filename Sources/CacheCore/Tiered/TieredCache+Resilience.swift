@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// The circuit breaker and the writes replayed after an outage (issue 11).
 ///

@@ -32,7 +32,6 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case pause(milliseconds: Int, scaledInQuickMode: Bool)
     /// Only opens a phase.
     case mark
-<<<<<<< HEAD
     /// Makes `share` of the origin's calls fail (1 = all).
     case originFail(share: Double)
     /// Multiplies the origin's latencies by `factor`.
@@ -41,7 +40,6 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case originRestore
     /// Changes the knowledge base's truth for `share` of the questions (1 = all).
     case kbUpdate(share: Double)
-=======
     /// Freezes redis-server (SIGSTOP): it keeps its sockets, accepts nothing and answers nothing.
     case redisFreeze
     /// Thaws a frozen redis-server (SIGCONT).
@@ -59,7 +57,6 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case redisMaxMemory(bytes: Int)
     /// Another client writes at cache keys.
     case foreignWrite(ForeignWrite)
->>>>>>> main
 
     /// The name used in scenario files.
     public var name: String {
@@ -78,12 +75,10 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .settle: return "settle"
         case .pause: return "pause"
         case .mark: return "mark"
-<<<<<<< HEAD
         case .originFail: return "origin-fail"
         case .originSlow: return "origin-slow"
         case .originRestore: return "origin-restore"
         case .kbUpdate: return "kb-update"
-=======
         case .redisFreeze: return "redis-freeze"
         case .redisThaw: return "redis-thaw"
         case .redisClientPause: return "redis-client-pause"
@@ -92,7 +87,6 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .redisDebugSleep: return "redis-debug-sleep"
         case .redisMaxMemory: return "redis-maxmemory"
         case .foreignWrite: return "foreign-write"
->>>>>>> main
         }
     }
 
@@ -100,12 +94,9 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     public static let allNames = [
         "add-toxic", "remove-toxic", "disable-proxy", "enable-proxy", "redis-stop", "redis-kill", "redis-restart",
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
-<<<<<<< HEAD
         "origin-fail", "origin-slow", "origin-restore", "kb-update",
-=======
         "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
         "redis-maxmemory", "foreign-write",
->>>>>>> main
     ]
 
     /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
@@ -138,11 +129,9 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .pause(let milliseconds, _): return "pause \(milliseconds) ms"
         case .removeKVConfiguration: return "remove the KV configuration (rollback)"
         case .restoreKVConfiguration: return "restore the KV configuration"
-<<<<<<< HEAD
         case .originFail(let share): return "origin fails \(Int((share * 100).rounded())) % of calls"
         case .originSlow(let factor): return "origin latency ×\(factor)"
         case .kbUpdate(let share): return "knowledge base updates \(Int((share * 100).rounded())) % of answers"
-=======
         case .redisFreeze: return "freeze redis-server (SIGSTOP)"
         case .redisThaw: return "thaw redis-server (SIGCONT)"
         case .redisClientPause(let milliseconds, let writesOnly):
@@ -153,7 +142,6 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .redisDebugSleep(let milliseconds): return "DEBUG SLEEP \(milliseconds) ms"
         case .redisMaxMemory(let bytes): return bytes == 0 ? "maxmemory unlimited" : "maxmemory \(bytes) bytes, noeviction"
         case .foreignWrite(let write): return write.description
->>>>>>> main
         default: return name
         }
     }

@@ -47,14 +47,11 @@ public struct Topology: Sendable, Hashable {
     public var memoryMaximumEntries: Int
     /// The longest wait between Redis reconnection attempts, in milliseconds (`nil`: the store's default).
     public var reconnectBackoffMaximumMilliseconds: Int?
-<<<<<<< HEAD
     /// The cache's fail-safe soft timeout, in milliseconds (`softTimeoutMs`; `nil`: none): how long
     /// `getOrCompute` waits for the origin before answering with a stale entry, when it has one.
     public var softTimeoutMilliseconds: Int?
-=======
     /// Whether the instances share one fault proxy or each has its own.
     public var proxies: ProxyLayout
->>>>>>> main
 
     /// Creates a topology.
     public init(
@@ -66,11 +63,8 @@ public struct Topology: Sendable, Hashable {
         routing: Routing = .random,
         memoryMaximumEntries: Int = 10_000,
         reconnectBackoffMaximumMilliseconds: Int? = nil,
-<<<<<<< HEAD
-        softTimeoutMilliseconds: Int? = nil
-=======
+        softTimeoutMilliseconds: Int? = nil,
         proxies: ProxyLayout = .shared
->>>>>>> main
     ) {
         self.proxies = proxies
         self.instances = instances

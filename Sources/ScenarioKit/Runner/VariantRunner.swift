@@ -384,7 +384,6 @@ final class VariantRunner {
             if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
         case .mark:
             break
-<<<<<<< HEAD
         case .originFail(let share):
             origin.fail(share: share)
         case .originSlow(let factor):
@@ -393,7 +392,6 @@ final class VariantRunner {
             origin.restore()
         case .kbUpdate(let share):
             origin.updateKnowledgeBase(share: share)
-=======
         case .foreignWrite(let write):
             guard let redis else { return }
             foreignWriteCount += 1
@@ -403,7 +401,6 @@ final class VariantRunner {
         case .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword, .redisDebugSleep,
              .redisMaxMemory:
             _ = try await performServerFault(action)
->>>>>>> main
         }
     }
 
