@@ -97,9 +97,10 @@ final class VariantRunner {
             kvDeadline: .milliseconds(scenario.kvDeadlineMilliseconds),
             defaultTTL: .seconds(scenario.workload.ttlSeconds),
             memory: MemoryTier.Limits(maximumEntries: scenario.topology.memoryMaximumEntries, maximumBytes: 256 << 20),
-            // Scenario faults last seconds: a probe every 200 ms (±20 %), no backoff, so recovery is seen within
-            // a second of the fault's end (issue 11's goal); the library default backs off to 30 s.
-            circuitBreaker: CircuitBreakerPolicy(coolDown: .milliseconds(200), maximumCoolDown: .milliseconds(200)),
+            // Off in scenarios for now: with it on (200 ms probes) kv-failing's recovered KV-hit share fell
+            // to 0.52–0.71 and server-faults' connect-fast-again phase saw no KV hit on its last instance;
+            // tuning it against those scenarios is open work (issue 11, item 5).
+            circuitBreaker: .disabled,
             softTimeout: scenario.topology.softTimeoutMilliseconds.map { .milliseconds($0) })
     }
 
