@@ -16,12 +16,17 @@ let package = Package(
     products: [
         .library(name: "CacheCore", targets: ["CacheCore"]),
         .library(name: "CacheRedis", targets: ["CacheRedis"]),
+        .library(name: "CacheVercelKV", targets: ["CacheVercelKV"]),
+        .library(name: "PersistentCache", targets: ["PersistentCache"]),
+        .library(name: "KVRestBridge", targets: ["KVRestBridge"]),
         .library(name: "FaultProxy", targets: ["FaultProxy"]),
         .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
         .library(name: "ScenarioReport", targets: ["ScenarioReport"]),
         .executable(name: "cache-scenarios", targets: ["cache-scenarios"]),
         .executable(name: "fault-proxy", targets: ["fault-proxy"]),
         .executable(name: "cache-bench", targets: ["cache-bench"]),
+        .executable(name: "kv-rest-bridge", targets: ["kv-rest-bridge"]),
+        .executable(name: "pcache", targets: ["pcache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -31,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
@@ -65,6 +71,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "UpstashREST",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CacheVercelKV",
+            dependencies: [
+                "CacheCore",
+                "UpstashREST",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PersistentCache",
+            dependencies: [
+                "CacheCore",
+                "CacheRedis",
+                "CacheVercelKV",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CSpawnSupport"),
         .target(
             name: "RedisServerSupport",
@@ -88,12 +121,38 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Local Upstash-compatible REST bridge
+        .target(
+            name: "KVRestBridge",
+            dependencies: [
+                "CacheCore",
+                "UpstashREST",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PCacheKit",
+            dependencies: [
+                "PersistentCache",
+                "KVRestBridge",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Scenario harness
         .target(
             name: "ScenarioKit",
             dependencies: [
                 "CacheCore",
                 "CacheRedis",
+                "PersistentCache",
                 "FaultProxy",
                 "RedisServerSupport",
                 .product(name: "Yams", package: "Yams"),
@@ -131,10 +190,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "kv-rest-bridge",
+            dependencies: [
+                "KVRestBridge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pcache",
+            dependencies: ["PCacheKit"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "cache-bench",
             dependencies: [
                 "CacheCore",
                 "CacheRedis",
+                "CacheVercelKV",
+                "KVRestBridge",
                 "CHiredis",
                 "RedisServerSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -152,7 +228,23 @@ let package = Package(
         ),
         .testTarget(
             name: "CacheRedisTests",
-            dependencies: ["CacheCore", "CacheRedis", "RedisServerSupport", "FaultProxy"],
+            dependencies: ["CacheCore", "CacheRedis", "PersistentCache", "RedisServerSupport", "FaultProxy"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CacheVercelKVTests",
+            dependencies: [
+                "CacheCore",
+                "CacheVercelKV",
+                "KVRestBridge",
+                "UpstashREST",
+                "PersistentCache",
+                "PCacheKit",
+                "RedisServerSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -167,7 +259,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenarioKitTests",
-            dependencies: ["ScenarioKit"],
+            dependencies: ["ScenarioKit", "RedisServerSupport", "FaultProxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,9 +29,16 @@ enum RawRedisConnection {
     /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends every command (binary-safe
     /// arguments) pipelined, in batches, and returns each reply's raw RESP bytes, in order.
     static func pipeline(port: Int, commands: [[[UInt8]]], password: String?, timeout: Duration) throws -> [[UInt8]] {
+        var reader = try open(port: port, password: password, timeout: timeout)
+        defer { close(reader.fd) }
+        return try pipeline(&reader, commands)
+    }
+
+    /// Opens an authenticated connection to 127.0.0.1:`port` (the caller closes `reader.fd`), for a session that
+    /// keeps it across commands.
+    static func open(port: Int, password: String?, timeout: Duration) throws -> Reader {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -42,19 +49,37 @@ enum RawRedisConnection {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect to port \(port) failed: errno \(errno)") }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw Failure(description: "connect to port \(port) failed: errno \(code)")
+        }
         var reader = Reader(fd: fd)
         if let password {
-            try send(fd, ["AUTH", password])
-            let reply = try reader.readReply()
-            guard reply.hasPrefix("+OK") else { throw Failure(description: "AUTH failed: \(reply)") }
+            let reply: String
+            do {
+                try send(fd, ["AUTH", password])
+                reply = try reader.readReply()
+            } catch {
+                close(fd)
+                throw error
+            }
+            guard reply.hasPrefix("+OK") else {
+                close(fd)
+                throw Failure(description: "AUTH failed: \(reply)")
+            }
         }
+        return reader
+    }
+
+    /// Sends every command on an open connection, pipelined, and returns each reply's raw RESP bytes, in order.
+    static func pipeline(_ reader: inout Reader, _ commands: [[[UInt8]]]) throws -> [[UInt8]] {
         // Written in batches so neither side's socket buffer fills while the other waits to be read.
         var replies: [[UInt8]] = []
         replies.reserveCapacity(commands.count)
         for start in stride(from: 0, to: commands.count, by: 256) {
             let batch = commands[start..<min(start + 256, commands.count)]
-            try send(fd, batch.flatMap(encode))
+            try send(reader.fd, batch.flatMap(encode))
             for _ in batch { replies.append(try reader.readReplyBytes()) }
         }
         return replies
@@ -64,6 +89,7 @@ enum RawRedisConnection {
         encode(arguments.map { Array($0.utf8) })
     }
 
+    /// RESP for a command whose arguments are any bytes (a foreign writer's garbage is not UTF-8).
     static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
         var bytes = Array("*\(arguments.count)\r\n".utf8)
         for argument in arguments {

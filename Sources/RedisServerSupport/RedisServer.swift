@@ -162,8 +162,13 @@ public final class RedisServer: Sendable {
     /// Sends one command (as RESP) and returns the raw reply text; for tests and harness set-up only.
     /// The blocking socket work runs on a thread of its own, never on the cooperative pool.
     public func command(_ arguments: [String], timeout: Duration = .seconds(5)) async throws -> String {
+        try await command(arguments, password: options.password, timeout: timeout)
+    }
+
+    /// Sends one command on a connection of its own, authenticated with `password` (a password changed at run
+    /// time), and returns the raw reply text. The blocking socket work runs on a thread of its own.
+    public func command(_ arguments: [String], password: String?, timeout: Duration = .seconds(5)) async throws -> String {
         let port = port
-        let password = options.password
         return try await DedicatedThread.run {
             try RawRedisConnection.roundTrip(port: port, arguments: arguments, password: password, timeout: timeout)
         }

@@ -24,6 +24,56 @@ struct ReportDocument: Encodable {
         var hitRate: Double?
         var kvHits, fallbacks, failedRequests, wrongAnswers: Int
         var maxLatencyMs, maxCacheOverheadMs: Double?
+        var timeToFirstKVHitMs, timeToLastInstanceKVHitMs: Double?
+        var kvErrors, protocolErrors, malformedEntries, backgroundWritesLost, proxyConnectionsAccepted: Double?
+        var connectsPerSecond, runnerCPUSeconds, redisCPUSeconds: Double?
+
+        init(_ phase: PhaseResult) {
+            let metrics = phase.metrics
+            name = phase.name
+            fault = phase.fault
+            startMs = phase.startMilliseconds
+            endMs = phase.endMilliseconds
+            requests = metrics.requests
+            hitRate = finite(metrics.hitRate)
+            kvHits = metrics.kvHits
+            fallbacks = metrics.fallbacks
+            failedRequests = metrics.failedRequests
+            wrongAnswers = metrics.wrongAnswers
+            maxLatencyMs = finite(metrics.latency.max)
+            maxCacheOverheadMs = finite(metrics.maxCacheOverheadMilliseconds)
+            timeToFirstKVHitMs = finite(metrics.timeToFirstKVHitMilliseconds)
+            timeToLastInstanceKVHitMs = finite(metrics.timeToLastInstanceKVHitMilliseconds)
+            kvErrors = finite(metrics.kvErrors)
+            protocolErrors = finite(metrics.protocolErrors)
+            malformedEntries = finite(metrics.malformedEntries)
+            backgroundWritesLost = finite(metrics.backgroundWritesLost)
+            proxyConnectionsAccepted = finite(metrics.proxyConnectionsAccepted)
+            connectsPerSecond = finite(metrics.connectsPerSecond)
+            runnerCPUSeconds = finite(metrics.runnerCPUSeconds)
+            redisCPUSeconds = finite(metrics.redisCPUSeconds)
+        }
+    }
+
+    struct Instance: Encodable {
+        var slot: Int
+        var proxy: String
+        var requests, kvHits, memoryHits, fallbacks, failedRequests, wrongAnswers: Int
+        var hitRate: Double?
+        var phases: [Phase]
+
+        init(_ instance: InstanceResult) {
+            slot = instance.slot
+            proxy = instance.proxy
+            requests = instance.metrics.requests
+            kvHits = instance.metrics.kvHits
+            memoryHits = instance.metrics.memoryHits
+            fallbacks = instance.metrics.fallbacks
+            failedRequests = instance.metrics.failedRequests
+            wrongAnswers = instance.metrics.wrongAnswers
+            hitRate = finite(instance.metrics.hitRate)
+            phases = instance.phases.map(Phase.init)
+        }
     }
 
     struct Variant: Encodable {
@@ -71,6 +121,7 @@ struct ReportDocument: Encodable {
         var latencyScale: Double
         var expectations: [ExpectationOutcome]
         var phases: [Phase]
+        var instances: [Instance]
         var primary: Variant?
         var baseline: Variant?
         var configuration: [String: String]
@@ -94,14 +145,8 @@ struct ReportDocument: Encodable {
             kvDeadlineMs = result.kvDeadlineMilliseconds
             latencyScale = result.latencyScale
             expectations = result.expectations
-            phases = (result.primary?.phases ?? []).map { phase in
-                Phase(
-                    name: phase.name, fault: phase.fault, startMs: phase.startMilliseconds, endMs: phase.endMilliseconds,
-                    requests: phase.metrics.requests, hitRate: finite(phase.metrics.hitRate), kvHits: phase.metrics.kvHits,
-                    fallbacks: phase.metrics.fallbacks, failedRequests: phase.metrics.failedRequests,
-                    wrongAnswers: phase.metrics.wrongAnswers, maxLatencyMs: finite(phase.metrics.latency.max),
-                    maxCacheOverheadMs: finite(phase.metrics.maxCacheOverheadMilliseconds))
-            }
+            phases = (result.primary?.phases ?? []).map(Phase.init)
+            instances = (result.primary?.instances ?? []).map(Instance.init)
             primary = result.primary.map(Variant.init)
             baseline = result.baseline.map(Variant.init)
             configuration = result.configuration

@@ -175,7 +175,42 @@ extension ValidationReport {
             out += "| \(metrics.kvHits) | \(metrics.memoryHits) | \(metrics.fallbacks)\(classes.isEmpty ? "" : " (\(classes))") "
             out += "| \(Self.ms(metrics.latency.p95)) | \(Self.ms(metrics.latency.max)) | \(Self.ms(metrics.maxCacheOverheadMilliseconds)) | \(Self.ms(metrics.timeToFirstKVHitMilliseconds)) |\n"
         }
-        return out + "\nRequests are counted in the phase in which they were sent; one sent just before a fault may be served under it.\n\n"
+        out += "\nRequests are counted in the phase in which they were sent; one sent just before a fault may be served under it.\n\n"
+        return out + resourceTable(variant) + instanceTable(variant)
+    }
+
+    /// Per instance slot (a deploy keeps the slot, a cold start adds one): what each one served, and through which
+    /// proxy, so a fault aimed at one instance shows on that one only.
+    func instanceTable(_ variant: VariantResult) -> String {
+        guard variant.instances.count > 1 else { return "" }
+        var out = "| Instance | Proxy | Requests | Hit rate | KV hits | Memory hits | Fallbacks | Fault-phase fallbacks | p95 ms | Max in cache ms |\n"
+        out += "|---|---|---|---|---|---|---|---|---|---|\n"
+        for instance in variant.instances {
+            let metrics = instance.metrics
+            let faultFallbacks = instance.phases.filter(\.fault).map(\.metrics.fallbacks).reduce(0, +)
+            out += "| \(instance.slot) | \(Self.cell(instance.proxy)) | \(metrics.requests) | \(Self.percent(metrics.hitRate)) "
+            out += "| \(metrics.kvHits) | \(metrics.memoryHits) | \(metrics.fallbacks) | \(faultFallbacks) "
+            out += "| \(Self.ms(metrics.latency.p95)) | \(Self.ms(metrics.maxCacheOverheadMilliseconds)) |\n"
+        }
+        return out + "\n"
+    }
+
+    /// The measures that come from counters rather than request records, per phase: what the caches rejected, what
+    /// they lost, how often they (re)connected, and what it cost in CPU.
+    func resourceTable(_ variant: VariantResult) -> String {
+        var out = "| Phase | Last instance's first KV hit ms | KV errors | Protocol errors | Malformed entries | Background writes lost "
+        out += "| Proxy connects | Connects/s | Runner CPU s | redis-server CPU s |\n"
+        out += "|---|---|---|---|---|---|---|---|---|---|\n"
+        func count(_ value: Double) -> String { value.isNaN ? "–" : ScenarioMetric.format(value) }
+        func seconds(_ value: Double) -> String { value.isNaN ? "–" : String(format: "%.3f", value) }
+        for phase in variant.phases + [PhaseResult(name: "whole run", fault: false, startMilliseconds: 0, endMilliseconds: 0, metrics: variant.metrics)] {
+            let metrics = phase.metrics
+            out += "| \(Self.cell(phase.name)) | \(Self.ms(metrics.timeToLastInstanceKVHitMilliseconds)) | \(count(metrics.kvErrors)) "
+            out += "| \(count(metrics.protocolErrors)) | \(count(metrics.malformedEntries)) | \(count(metrics.backgroundWritesLost)) "
+            out += "| \(count(metrics.proxyConnectionsAccepted)) | \(metrics.connectsPerSecond.isNaN ? "–" : String(format: "%.1f", metrics.connectsPerSecond)) "
+            out += "| \(seconds(metrics.runnerCPUSeconds)) | \(seconds(metrics.redisCPUSeconds)) |\n"
+        }
+        return out + "\nCounters (KV errors to CPU) are read when a phase starts: an error is counted in the phase in which it happened.\n\n"
     }
 
     func reproductionSection() -> String {

@@ -74,6 +74,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         }
 
         let recorder = BenchmarkRecorder(filter: filter)
+        let rest = try await RESTBenchmarks.start(redisPort: server.port, key: "bench:raw", valueBytes: max(1, valueBytes), logger: logger)
         let port = server.port
         let concurrency = self.concurrency
         let value = [UInt8](repeating: UInt8(ascii: "v"), count: max(1, valueBytes))
@@ -160,6 +161,9 @@ struct CacheBenchCommand: AsyncParsableCommand {
                 }
             }
 
+            // The REST tier through kv-rest-bridge, and the bridge alone under wrk.
+            try await rest.runRound(concurrency: concurrency, duration: duration, recorder: recorder)
+
             // Memory: 1000 entries, then 1 M.
             try await recorder.run("lockeddict.get") {
                 ConcurrentCaseRunner.runSynchronous(name: "lockeddict.get", duration: duration) { index in
@@ -208,6 +212,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
 
         await cache.shutdown()
         await store.shutdown()
+        await rest.shutdown()
 
         let results = recorder.results
         BenchmarkTable.print(results, concurrency: concurrency)

@@ -69,37 +69,76 @@ struct KVBackendSelectionTests {
             == .redis(RedisEndpoint(address: .tcp(host: "b", port: 2)), variable: "KV_URL"))
     }
 
-    @Test("Vercel's rediss:// KV_URL plus REST variables selects the Redis protocol over TLS")
-    func vercelEnvironment() {
+    @Test("Vercel's rediss:// KV_URL plus REST variables selects REST, secrets redacted")
+    func vercelEnvironment() throws {
         let environment = [
             "KV_URL": "rediss://default:secret@x.upstash.io:6379",
-            "KV_REST_API_URL": "https://x.upstash.io",
+            "KV_REST_API_URL": "https://x.upstash.io/",
             "KV_REST_API_TOKEN": "secret",
         ]
         let selection = KVBackendSelection.detect(in: environment)
-        guard case .redis(let endpoint, let variable) = selection else {
-            Issue.record("expected the Redis backend, got \(selection)")
+        #expect(selection == .rest(try RESTEndpoint(url: "https://x.upstash.io", token: "secret"), variable: "KV_REST_API_URL"))
+        var forced = environment
+        forced["CACHE_KV_BACKEND"] = "redis"
+        guard case .redis(let endpoint, let variable) = KVBackendSelection.detect(in: forced) else {
+            Issue.record("expected the Redis backend when forced")
             return
         }
         #expect(variable == "KV_URL" && endpoint.tls?.verifyPeer == true)
         #expect(!selection.description.contains("secret"))
     }
 
-    @Test("Upstash names are recognised; a URL without its token is explained")
-    func upstash() {
-        #expect(KVBackendSelection.detect(in: ["UPSTASH_REDIS_REST_URL": "https://u", "UPSTASH_REDIS_REST_TOKEN": "t"])
-            == .rest(url: "https://u", variable: "UPSTASH_REDIS_REST_URL"))
-        guard case .memoryOnly(let reason) = KVBackendSelection.detect(in: ["KV_REST_API_URL": "https://u"]) else {
+    @Test("REST wins over a usable redis:// URL unless CACHE_KV_BACKEND says otherwise")
+    func restFirstAndForcing() throws {
+        var environment = ["REDIS_URL": "redis://h:1", "KV_REST_API_URL": "https://u", "KV_REST_API_TOKEN": "t"]
+        #expect(KVBackendSelection.detect(in: environment).backendName == "rest")
+        environment["CACHE_KV_BACKEND"] = "redis"
+        #expect(KVBackendSelection.detect(in: environment).backendName == "redis")
+        environment["CACHE_KV_BACKEND"] = "MEMORY"
+        guard case .memoryOnly = KVBackendSelection.detect(in: environment) else {
             Issue.record("expected memory-only")
             return
         }
-        #expect(reason.contains("KV_REST_API_TOKEN"))
+        environment["CACHE_KV_BACKEND"] = "rest"
+        environment["KV_REST_API_URL"] = nil
+        guard case .unusable(let reason) = KVBackendSelection.detect(in: environment) else {
+            Issue.record("expected unusable")
+            return
+        }
+        #expect(reason.contains("CACHE_KV_BACKEND=rest"))
+        guard case .unusable = KVBackendSelection.detect(in: ["CACHE_KV_BACKEND": "valkey-cluster"]) else {
+            Issue.record("expected unusable")
+            return
+        }
     }
 
-    @Test("a malformed rediss:// parameter is memory-only with the reason, secrets redacted")
+    @Test("the read-only token alone gives a read-only REST endpoint")
+    func readOnlyToken() throws {
+        let selection = KVBackendSelection.detect(in: ["KV_REST_API_URL": "https://u", "KV_REST_API_READ_ONLY_TOKEN": "ro"])
+        #expect(selection == .rest(try RESTEndpoint(url: "https://u", token: "ro", readOnly: true), variable: "KV_REST_API_URL"))
+    }
+
+    @Test("Upstash names are recognised; a URL without its token or a malformed URL is unusable")
+    func upstash() throws {
+        #expect(KVBackendSelection.detect(in: ["UPSTASH_REDIS_REST_URL": "https://u", "UPSTASH_REDIS_REST_TOKEN": "t"])
+            == .rest(try RESTEndpoint(url: "https://u", token: "t"), variable: "UPSTASH_REDIS_REST_URL"))
+        guard case .unusable(let reason) = KVBackendSelection.detect(in: ["KV_REST_API_URL": "https://u"]) else {
+            Issue.record("expected unusable")
+            return
+        }
+        #expect(reason.contains("KV_REST_API_TOKEN"))
+        for url in ["not a url", "ftp://u", "https://", "https://u?x=1"] {
+            guard case .unusable = KVBackendSelection.detect(in: ["KV_REST_API_URL": url, "KV_REST_API_TOKEN": "t"]) else {
+                Issue.record("expected unusable for \(url)")
+                continue
+            }
+        }
+    }
+
+    @Test("a malformed rediss:// parameter is unusable with the reason, secrets redacted")
     func tlsMalformed() {
-        guard case .memoryOnly(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380?ssl_cert_reqs=optional"]) else {
-            Issue.record("expected memory-only")
+        guard case .unusable(let reason) = KVBackendSelection.detect(in: ["REDIS_URL": "rediss://:topsecret@h:6380?ssl_cert_reqs=optional"]) else {
+            Issue.record("expected unusable")
             return
         }
         #expect(reason.contains("ssl_cert_reqs"))

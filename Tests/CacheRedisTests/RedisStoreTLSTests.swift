@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import RedisServerSupport
 import Testing
+import PersistentCache
 
 /// `rediss://` against a real redis-server with a TLS port, certificates made at run time. Serialized: each
 /// test starts a server and several `openssl` processes, and the other suites' timing bounds share the cores.

@@ -360,21 +360,4 @@ struct TieredCacheRedisTests {
         await cache.shutdown()
         await fresh.shutdown()
     }
-
-    @Test("environment detection: REDIS_URL and rediss:// select Redis, nothing selects memory-only")
-    func fromEnvironment() async throws {
-        let server = try await RedisServer.start()
-        defer { server.cleanUp() }
-        let redis = TieredCache.fromEnvironment(["REDIS_URL": server.url], logger: logger)
-        #expect(redis.mode == "redis")
-        await redis.set("q", CacheEntry(text: "a", source: .kb))
-        await redis.waitForBackgroundWrites()
-        #expect(try await server.command(["EXISTS", "pcache:q"]).hasPrefix(":1"))
-        await redis.shutdown()
-        #expect(TieredCache.fromEnvironment([:], logger: logger).mode == "memory-only")
-        let tls = TieredCache.fromEnvironment(["KV_URL": "rediss://:x@127.0.0.1:1"], logger: logger)
-        #expect(tls.mode == "redis")
-        await tls.shutdown()
-        #expect(TieredCache.fromEnvironment(["KV_REST_API_URL": "https://x", "KV_REST_API_TOKEN": "t"], logger: logger).mode == "memory-only")
-    }
 }

@@ -30,7 +30,7 @@ struct ProxyDataPathTests {
         }
     }
 
-    @Test("no byte is lost or reordered across 65,535 numbered writes while toxics come and go")
+    @Test("no byte is lost or reordered across 65,535 numbered writes while toxics (a blackhole too) come and go")
     func numberedWritesUnderToxicChurn() async throws {
         try await withEchoProxy { registry, proxy in
             let client = try await TestConnection.connect(port: proxy.listenPort)
@@ -50,7 +50,11 @@ struct ProxyDataPathTests {
                         _ = try await registry.addToxic(
                             Toxic(stream: .downstream, kind: .latency(latency: 2, jitter: 2)), to: proxy.name)
                     }
+                    // A blackhole that comes and goes holds data, it never drops it (Toxiproxy's timeout).
+                    _ = try await registry.addToxic(
+                        Toxic(name: "hold", stream: .downstream, kind: .timeout(timeout: 0)), to: proxy.name)
                     try await Task.sleep(for: .milliseconds(3))
+                    try await registry.removeToxic(named: "hold", from: proxy.name)
                     try await registry.removeToxic(named: "latency_upstream", from: proxy.name)
                     try await Task.sleep(for: .milliseconds(1))
                     try await registry.removeToxic(named: "slicer_downstream", from: proxy.name)

@@ -100,34 +100,65 @@ struct ToxicBehaviourTests {
         }
     }
 
-    @Test("timeout drops data and closes after its timeout")
+    @Test("timeout holds data and closes after its timeout")
     func timeoutCloses() async throws {
         try await withEchoProxy { registry, proxy in
             _ = try await registry.addToxic(Toxic(kind: .timeout(timeout: 200)), to: proxy.name)
             let start = ContinuousClock.now
             let client = try await TestConnection.connect(port: proxy.listenPort)
             defer { client.close() }
-            try await client.send("dropped")
+            try await client.send("held")
             #expect(try await client.waitForEnding() != .stillOpen)
             #expect(ContinuousClock.now - start >= .milliseconds(200))
             #expect(client.receivedCount == 0)
         }
     }
 
-    @Test("timeout 0 holds the connection until the toxic is removed, then data flows")
+    @Test("timeout 0 holds the connection and its data until the toxic is removed, then delivers all of it in order")
     func timeoutZeroHolds() async throws {
         try await withEchoProxy { registry, proxy in
             let client = try await TestConnection.connect(port: proxy.listenPort)
             defer { client.close() }
             _ = try await registry.addToxic(Toxic(stream: .upstream, kind: .timeout(timeout: 0)), to: proxy.name)
-            try await client.send("lost")
+            try await client.send("held-")
             try await Task.sleep(for: .milliseconds(400))
             #expect(client.receivedCount == 0)
             #expect(client.ending == .stillOpen)
 
             try await registry.removeToxic(named: "timeout_upstream", from: proxy.name)
             try await client.send("flows")
-            #expect(try await client.waitForText("flows") == "flows")
+            // Toxiproxy's timeout delays data, it never drops it: a live stream with a hole is not something TCP does.
+            #expect(try await client.waitForText("held-flows") == "held-flows")
+        }
+    }
+
+    @Test("removing a reset_peer that already swallowed data still resets: the stream never resumes with a hole")
+    func resetPeerRemovedAfterArming() async throws {
+        try await withEchoProxy { registry, proxy in
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            _ = try await registry.addToxic(
+                Toxic(name: "rst", stream: .upstream, kind: .resetPeer(timeout: 60_000)), to: proxy.name)
+            try await client.send("swallowed")
+            try await Task.sleep(for: .milliseconds(200))
+            try await registry.removeToxic(named: "rst", from: proxy.name)
+            // Before the fix the removal cancelled the reset and the connection carried on without "swallowed".
+            let ending = try await client.waitForEnding(timeout: .seconds(10))
+            #expect(ending == .failed(errno: ECONNRESET), "\(ending)")
+            #expect(client.receivedCount == 0)
+        }
+    }
+
+    @Test("removing a reset_peer that saw no data leaves the connection intact")
+    func resetPeerRemovedBeforeArming() async throws {
+        try await withEchoProxy { registry, proxy in
+            let client = try await TestConnection.connect(port: proxy.listenPort)
+            defer { client.close() }
+            _ = try await registry.addToxic(
+                Toxic(name: "rst", stream: .upstream, kind: .resetPeer(timeout: 60_000)), to: proxy.name)
+            try await registry.removeToxic(named: "rst", from: proxy.name)
+            _ = try await echoTime(client, "intact")
+            #expect(client.ending == .stillOpen)
         }
     }
 
@@ -169,6 +200,40 @@ struct ToxicBehaviourTests {
             try await client.send(patternBytes(300))
             #expect(try await client.waitForEnding() != .stillOpen)
             #expect(client.receivedBytes == patternBytes(100))
+        }
+    }
+
+    @Test("connect_delay holds a new connection before connecting upstream; live connections are not affected")
+    func connectDelay() async throws {
+        try await withEchoProxy { registry, proxy in
+            let live = try await TestConnection.connect(port: proxy.listenPort)
+            defer { live.close() }
+            _ = try await echoTime(live, "warm")
+            _ = try await registry.addToxic(Toxic(name: "slow-connect", kind: .connectDelay(delay: 300)), to: proxy.name)
+            #expect(try await echoTime(live, "live") < .seconds(10))
+            let start = ContinuousClock.now
+            let fresh = try await TestConnection.connect(port: proxy.listenPort)
+            defer { fresh.close() }
+            _ = try await echoTime(fresh, "late")
+            #expect(ContinuousClock.now - start >= .milliseconds(300))
+            #expect(try await registry.acceptedConnectionCount(of: proxy.name) == 2)
+        }
+    }
+
+    @Test("connect_delay 0 holds new connections, accepted but unanswered, until the toxic is removed")
+    func blackholedConnect() async throws {
+        try await withEchoProxy { registry, proxy in
+            _ = try await registry.addToxic(Toxic(name: "no-connect", kind: .connectDelay(delay: 0)), to: proxy.name)
+            let held = try await TestConnection.connect(port: proxy.listenPort)
+            defer { held.close() }
+            try await held.send("waiting")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(held.receivedCount == 0)
+            #expect(held.ending == .stillOpen)
+            #expect(try await registry.liveConnectionCount(of: proxy.name) == 0)
+            try await registry.removeToxic(named: "no-connect", from: proxy.name)
+            #expect(try await held.waitForText("waiting") == "waiting")
+            #expect(try await registry.acceptedConnectionCount(of: proxy.name) == 1)
         }
     }
 }

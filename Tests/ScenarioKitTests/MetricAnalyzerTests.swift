@@ -97,3 +97,54 @@ struct MetricAnalyzerTests {
         #expect(outcomes.contains { $0.implicit && $0.metric == "failedRequests" && !$0.passed })
     }
 }
+
+/// "Every instance recovered" and expectations comparing two phases.
+@Suite("Recovery of every instance and phase ratios")
+struct RecoveryAndRatioTests {
+    let base = MetricAnalyzerTests()
+
+    @Test func lastInstanceRecoveryWaitsForEveryServingInstance() {
+        let records = [
+            base.record(0, "a", instance: 0, start: 110, outcome: .kv),
+            base.record(1, "b", instance: 1, start: 120, outcome: .computed),
+            base.record(2, "a", instance: 1, start: 400, outcome: .kv),
+            base.record(3, "c", instance: 0, start: 500, outcome: .kv),
+        ]
+        let analyzer = MetricAnalyzer(records: records)
+        let metrics = analyzer.metrics(since: 100)
+        #expect(metrics.timeToFirstKVHitMilliseconds == 10)
+        #expect(metrics.timeToLastInstanceKVHitMilliseconds == 300)
+        // Instance 1 never hit in this window: not every instance recovered.
+        #expect(analyzer.metrics(since: 100) { $0.index < 2 }.timeToLastInstanceKVHitMilliseconds.isNaN)
+    }
+
+    @Test func ratioComparesTwoPhases() {
+        let records = [
+            base.record(0, "a", instance: 0, start: 0, latency: 300, outcome: .memory, kvError: "timeout", phase: 0),
+            base.record(1, "a", instance: 0, start: 500, latency: 150, outcome: .memory, kvError: "refused", phase: 1),
+        ]
+        let analyzer = MetricAnalyzer(records: records)
+        let variant = VariantResult(
+            label: "kv", metrics: analyzer.metrics(),
+            phases: [
+                PhaseResult(name: "outage", fault: true, startMilliseconds: 0, endMilliseconds: 500, metrics: analyzer.metrics { $0.phase == 0 }),
+                PhaseResult(name: "refused", fault: true, startMilliseconds: 500, endMilliseconds: 900, metrics: analyzer.metrics(since: 500) { $0.phase == 1 }),
+            ],
+            timeSeries: [], requestSlices: [], cacheStatistics: CacheStatisticsSummary(), originKBCalls: 0, originLLMCalls: 0,
+            instancesCreated: 1, events: [], problemSamples: [], durationSeconds: 1)
+        let ratio = Expectation.PhaseRatio(phase: "outage", to: "refused")
+        let scenario = Scenario(
+            name: "ratio", title: "ratio", kvDeadlineMilliseconds: 300, topology: Topology(),
+            workload: WorkloadSpecification(questions: 1, requests: 2), origin: OriginSpecification(),
+            expectations: [
+                Expectation(metric: .maxLatencyMs, ratio: ratio, comparison: .atMost(.value(2))),
+                Expectation(metric: .maxLatencyMs, ratio: ratio, comparison: .atMost(.value(1.5))),
+                Expectation(metric: .maxLatencyMs, ratio: Expectation.PhaseRatio(phase: "outage", to: "missing"), comparison: .atMost(.value(1))),
+            ])
+        let outcomes = ExpectationEvaluator.evaluate(scenario, primary: variant, baseline: nil)
+        #expect(outcomes[2].passed && outcomes[2].measuredValue == 2)
+        #expect(outcomes[2].threshold == "≤ 2")
+        #expect(!outcomes[3].passed)
+        #expect(!outcomes[4].passed && outcomes[4].measured == "phase not reached")
+    }
+}

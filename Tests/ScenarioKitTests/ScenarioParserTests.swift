@@ -1,3 +1,4 @@
+import FaultProxy
 import Foundation
 import Testing
 
@@ -69,7 +70,7 @@ struct ScenarioParserTests {
         #expect(scenario.origin.kbLatency == .fixed(20))
         #expect(scenario.origin.llmLatency == .logNormal(median: 1200, p99: 4000))
         #expect(scenario.timeline.count == 4)
-        #expect(scenario.timeline[0].action == .addToxic(ToxicSpecification(type: "latency", attributes: ["latency": 600, "jitter": 10])))
+        #expect(scenario.timeline[0].action == .addToxic(Toxic(kind: .latency(latency: 600, jitter: 10))))
         #expect(scenario.timeline[0].fault)
         #expect(scenario.timeline[2].trigger == .afterSeconds(1.5))
         #expect(scenario.timeline[3].action == .pause(milliseconds: 500, scaledInQuickMode: false))
@@ -182,7 +183,27 @@ struct ScenarioParserTests {
         #expect(type.expected.contains("latency"))
         let attribute = try refusal(Self.minimal + "\ntimeline:\n  - {afterRequests: 1, action: add-toxic, toxic: {type: latency, attributes: {bytes: 5}}}\n")
         #expect(attribute.field == "timeline[0].toxic.attributes.bytes")
-        #expect(attribute.expected.contains("latency, jitter"))
+        #expect(attribute.expected.contains("jitter, latency"))
+        let tooLarge = try refusal(Self.minimal + "\ntimeline:\n  - {afterRequests: 1, action: add-toxic, toxic: {type: latency, attributes: {latency: 86400001}}}\n")
+        #expect(tooLarge.field == "timeline[0].toxic.attributes.latency")
+    }
+
+    @Test("every toxic the fault proxy has can be used in a scenario file, with every one of its attributes")
+    func everyProxyToxicParses() throws {
+        for type in ToxicKind.typeNames {
+            let names = try #require(ToxicKind.attributeNames(ofType: type))
+            let attributes = names.enumerated().map { "\($0.element): \($0.offset + 1)" }.joined(separator: ", ")
+            let text = Self.minimal + "\ntimeline:\n  - {afterRequests: 1, action: add-toxic, toxic: {type: \(type), attributes: {\(attributes)}}}\n"
+            let scenario = try ScenarioParser.parse(text, file: "\(type).yaml")
+            guard case .addToxic(let toxic) = scenario.timeline[0].action else {
+                Issue.record("\(type): not an add-toxic action")
+                continue
+            }
+            #expect(toxic.kind.typeName == type)
+            #expect(toxic.name == "\(type)_downstream")
+            let expected = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset + 1) })
+            #expect(toxic.kind.attributes == expected, "\(type)")
+        }
     }
 
     @Test func triggersMustNotGoBackwards() throws {

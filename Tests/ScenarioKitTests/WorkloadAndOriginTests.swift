@@ -127,4 +127,27 @@ struct QuickScalingTests {
         #expect(prepared.workload.requests == 100)
         #expect(starts == [50, 51, 52])
     }
+
+    @Test("quick mode shortens a paced phase by timeScale: rate × requestScale / timeScale")
+    func pacedPhasesShrinkInTime() {
+        func paced(_ quick: QuickScaling) -> Scenario {
+            Scenario(
+                name: "paced", title: "paced", topology: Topology(),
+                workload: WorkloadSpecification(questions: 10, requests: 1000, ratePerSecond: 100),
+                origin: OriginSpecification(latencyScale: 0.5), quick: quick)
+        }
+        let full = paced(QuickScaling())
+        let fullSeconds = Double(full.workload.requests) / full.workload.ratePerSecond!
+        let quick = full.prepared(quick: true, seed: nil)
+        let quickSeconds = Double(quick.workload.requests) / quick.workload.ratePerSecond!
+        // The default scaling cuts requests and time to a quarter: the same rate, a quarter of the duration.
+        #expect(quick.workload.ratePerSecond == 100)
+        #expect(abs(quickSeconds - fullSeconds * 0.25) < 1e-9)
+        // Origin latencies: the file's scale times quick.latencyScale (0.25 by default), as docs/scenarios.md says.
+        #expect(quick.origin.latencyScale == 0.5 * 0.25)
+
+        let halfTime = paced(QuickScaling(requestScale: 0.25, timeScale: 0.5)).prepared(quick: true, seed: nil)
+        #expect(halfTime.workload.ratePerSecond == 50)
+        #expect(paced(QuickScaling(timeScale: 0)).prepared(quick: true, seed: nil).workload.ratePerSecond == nil)
+    }
 }

@@ -98,4 +98,40 @@ struct ValidationReportTests {
         #expect(timeline?.contains("#f8d0d0") == true, "the blackhole phase is shaded")
         #expect(charts["before-after-before-after.svg"]?.contains("<polyline") == true)
     }
+
+    @Test func phaseCountersAndPerInstanceResultsAreShown() throws {
+        var suite = Self.suite(passing: true)
+        var primary = try #require(suite.scenarios[0].primary)
+        primary.phases[1].metrics.protocolErrors = 3
+        primary.phases[1].metrics.malformedEntries = 4
+        primary.phases[1].metrics.backgroundWritesLost = 5
+        primary.phases[1].metrics.kvErrors = 6
+        primary.phases[1].metrics.proxyConnectionsAccepted = 40
+        primary.phases[1].metrics.connectsPerSecond = 20
+        primary.phases[1].metrics.runnerCPUSeconds = 0.25
+        primary.phases[1].metrics.redisCPUSeconds = 0
+        primary.phases[1].metrics.timeToLastInstanceKVHitMilliseconds = 120
+        var sick = MetricSet()
+        sick.requests = 10
+        sick.fallbacks = 7
+        let faultPhase = PhaseResult(name: "blackhole", fault: true, startMilliseconds: 10, endMilliseconds: 20, metrics: sick)
+        primary.instances = [
+            InstanceResult(slot: 0, proxy: "instance-0", metrics: sick, phases: [faultPhase]),
+            InstanceResult(slot: 1, proxy: "instance-1", metrics: MetricSet(), phases: []),
+        ]
+        suite.scenarios[0].primary = primary
+        let markdown = ValidationReport(suite: suite).markdown()
+        #expect(markdown.contains("| blackhole | 120.0 | 6 | 3 | 4 | 5 | 40 | 20.0 | 0.250 | 0.000 |"))
+        #expect(markdown.contains("| 0 | instance-0 | 10 |"))
+        #expect(markdown.contains("| 7 | 7 |"))
+        let json = try #require(try JSONSerialization.jsonObject(with: try ValidationReport(suite: suite).json()) as? [String: Any])
+        let scenario = try #require((json["scenarios"] as? [[String: Any]])?.first)
+        let phase = try #require((scenario["phases"] as? [[String: Any]])?.last)
+        #expect(phase["protocolErrors"] as? Double == 3)
+        #expect(phase["connectsPerSecond"] as? Double == 20)
+        #expect(phase["timeToLastInstanceKVHitMs"] as? Double == 120)
+        let instances = try #require(scenario["instances"] as? [[String: Any]])
+        #expect(instances.map { $0["proxy"] as? String } == ["instance-0", "instance-1"])
+        #expect(instances[0]["fallbacks"] as? Int == 7)
+    }
 }

@@ -11,6 +11,8 @@ ensure_deps() {
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+    # The upstash-redis SDK test installs the SDK from PyPI with pip (it skips when PyPI is unreachable).
+    python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
     for extra in "$@"; do
         command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
     done

@@ -1,23 +1,30 @@
 /// Which KV backend the environment asks for, decided once at start-up.
 ///
 /// Rules, in order:
-/// 1. `KV_URL` or `REDIS_URL` with `redis://` / `rediss://` (TLS) / `unix://` → the Redis protocol backend.
-/// 2. `KV_REST_API_URL` + `KV_REST_API_TOKEN` (Vercel) or `UPSTASH_REDIS_REST_URL` +
-///    `UPSTASH_REDIS_REST_TOKEN` → the REST backend. It is recognised and reported; until a REST store
-///    exists this means memory-only, said in one log line.
-/// 3. A malformed URL → memory-only, with the reason.
-/// 4. Nothing → memory-only.
+/// 1. `CACHE_KV_BACKEND=redis|rest|memory`, when set, decides; the chosen backend's variables must then be
+///    usable, or the selection is ``unusable(reason:)`` (memory-only, logged as an error).
+/// 2. Otherwise the REST variables: `KV_REST_API_URL` + `KV_REST_API_TOKEN` (Vercel; with only
+///    `KV_REST_API_READ_ONLY_TOKEN`, a read-only tier), or `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`.
+/// 3. Otherwise `KV_URL`, then `REDIS_URL` (`redis://`, `rediss://` (TLS), `unix://`) → the Redis protocol
+///    backend.
+/// 4. Otherwise memory-only.
 ///
-/// Vercel sets `KV_URL` (a `rediss://` URL) *and* the REST variables together; rule 1 takes the `rediss://`
-/// URL, so such an environment uses the Redis protocol (one pipelined TLS connection, not HTTP per command).
+/// Why REST before `KV_URL`: Vercel sets both together, the plan chose REST, and Upstash recommends REST
+/// for serverless functions, each of which would otherwise hold its own Redis connections. Set
+/// `CACHE_KV_BACKEND=redis` to use Vercel's `rediss://` `KV_URL` (one pipelined TLS connection) instead.
 public enum KVBackendSelection: Sendable, Hashable, CustomStringConvertible {
     /// Use Redis at this endpoint; `variable` names where it came from.
     case redis(RedisEndpoint, variable: String)
-    /// A REST endpoint is configured (`url` has no secrets); `variable` names where it came from.
-    case rest(url: String, variable: String)
-    /// No usable KV configuration; `reason` says why, for the start-up log line.
+    /// Use the REST endpoint; `variable` names the URL variable it came from.
+    case rest(RESTEndpoint, variable: String)
+    /// Nothing is configured (or `CACHE_KV_BACKEND=memory`): memory-only by choice.
     case memoryOnly(reason: String)
+    /// Something is configured but cannot be used (a malformed URL, a URL without its token, `rediss://`,
+    /// an unknown `CACHE_KV_BACKEND`): memory-only, and the reason is an error to fix.
+    case unusable(reason: String)
 
+    /// The variable that forces a backend: `redis`, `rest` or `memory`.
+    public static let backendVariable = "CACHE_KV_BACKEND"
     /// The variable names that select a Redis URL, in order of preference.
     public static let redisURLVariables = ["KV_URL", "REDIS_URL"]
     /// The pairs of variable names that configure a REST endpoint, in order of preference.
@@ -25,38 +32,94 @@ public enum KVBackendSelection: Sendable, Hashable, CustomStringConvertible {
         ("KV_REST_API_URL", "KV_REST_API_TOKEN"),
         ("UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"),
     ]
+    /// Vercel's read-only token, used (read-only) when `KV_REST_API_TOKEN` is absent.
+    public static let readOnlyTokenVariable = "KV_REST_API_READ_ONLY_TOKEN"
 
     /// Decides from an environment dictionary (pass `ProcessInfo.processInfo.environment`).
     public static func detect(in environment: [String: String]) -> KVBackendSelection {
+        let value = { (name: String) -> String? in
+            guard let text = environment[name]?.trimmed, !text.isEmpty else { return nil }
+            return text
+        }
         var problems: [String] = []
-        for variable in redisURLVariables {
-            guard let value = environment[variable]?.trimmed, !value.isEmpty else { continue }
+        if let forced = value(backendVariable) {
+            switch forced.lowercased() {
+            case "memory", "none", "off":
+                return .memoryOnly(reason: "\(backendVariable)=\(forced)")
+            case "rest":
+                if let rest = detectREST(value, problems: &problems) { return rest }
+                if problems.isEmpty { problems.append("no REST variables set (KV_REST_API_URL and KV_REST_API_TOKEN)") }
+                return .unusable(reason: "\(backendVariable)=rest: " + problems.joined(separator: "; "))
+            case "redis":
+                if let redis = detectRedis(value, problems: &problems) { return redis }
+                if problems.isEmpty { problems.append("neither KV_URL nor REDIS_URL is set") }
+                return .unusable(reason: "\(backendVariable)=redis: " + problems.joined(separator: "; "))
+            default:
+                return .unusable(reason: "\(backendVariable)=\(forced) is not one of redis, rest, memory")
+            }
+        }
+        if let rest = detectREST(value, problems: &problems) { return rest }
+        if let redis = detectRedis(value, problems: &problems) { return redis }
+        if problems.isEmpty {
+            return .memoryOnly(reason: "no KV configured (set KV_REST_API_URL and KV_REST_API_TOKEN, or REDIS_URL / KV_URL)")
+        }
+        return .unusable(reason: problems.joined(separator: "; "))
+    }
+
+    private static func detectREST(
+        _ value: (String) -> String?, problems: inout [String]
+    ) -> KVBackendSelection? {
+        for (urlVariable, tokenVariable) in restVariables {
+            guard let url = value(urlVariable) else { continue }
+            var token = value(tokenVariable)
+            var readOnly = false
+            if token == nil, urlVariable == "KV_REST_API_URL", let readOnlyToken = value(readOnlyTokenVariable) {
+                token = readOnlyToken
+                readOnly = true
+            }
+            guard let token else {
+                problems.append("\(urlVariable) is set but \(tokenVariable) is missing")
+                continue
+            }
             do {
-                return .redis(try RedisEndpoint(url: value), variable: variable)
+                return .rest(try RESTEndpoint(url: url, token: token, readOnly: readOnly), variable: urlVariable)
+            } catch {
+                problems.append("\(urlVariable): \(error)")
+            }
+        }
+        return nil
+    }
+
+    private static func detectRedis(
+        _ value: (String) -> String?, problems: inout [String]
+    ) -> KVBackendSelection? {
+        for variable in redisURLVariables {
+            guard let url = value(variable) else { continue }
+            do {
+                return .redis(try RedisEndpoint(url: url), variable: variable)
             } catch {
                 problems.append("\(variable): \(error)")
             }
         }
-        for (urlVariable, tokenVariable) in restVariables {
-            guard let url = environment[urlVariable]?.trimmed, !url.isEmpty else { continue }
-            guard let token = environment[tokenVariable]?.trimmed, !token.isEmpty else {
-                problems.append("\(urlVariable) is set but \(tokenVariable) is missing")
-                continue
-            }
-            return .rest(url: url, variable: urlVariable)
+        return nil
+    }
+
+    /// The backend's short name: `redis`, `rest` or `memory-only`.
+    public var backendName: String {
+        switch self {
+        case .redis: return "redis"
+        case .rest: return "rest"
+        case .memoryOnly, .unusable: return "memory-only"
         }
-        if problems.isEmpty {
-            return .memoryOnly(reason: "no KV configured (set REDIS_URL or KV_URL, or KV_REST_API_URL and KV_REST_API_TOKEN)")
-        }
-        return .memoryOnly(reason: problems.joined(separator: "; "))
     }
 
     /// A one-line summary without secrets.
     public var description: String {
         switch self {
         case .redis(let endpoint, let variable): return "redis \(endpoint.redactedURL) (from \(variable))"
-        case .rest(let url, let variable): return "rest \(url) (from \(variable))"
+        case .rest(let endpoint, let variable): return "rest \(endpoint) (from \(variable))"
         case .memoryOnly(let reason): return "memory-only: \(reason)"
+        case .unusable(let reason): return "memory-only (configuration unusable): \(reason)"
         }
     }
 }

@@ -42,6 +42,11 @@ public struct KVError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let circuitOpen = Code("circuit_open")
         /// The store refused to try.
         public static let unavailable = Code("unavailable")
+        /// The service refused the request for its rate or plan limits (HTTP 429): not a miss, and not
+        /// a reason to retry at once.
+        public static let rateLimited = Code("rate_limited")
+        /// The server's host name could not be resolved.
+        public static let dns = Code("dns")
 
         /// The code's name.
         public var description: String { name }

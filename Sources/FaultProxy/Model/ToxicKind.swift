@@ -20,6 +20,10 @@ public enum ToxicKind: Sendable, Hashable {
     /// RESP-aware (beyond Toxiproxy): every `every`-th command runs on redis-server but its reply is dropped, so the
     /// client waits for an answer that never comes. `every` 0 or 1 = every command.
     case respDropReply(every: Int = 1)
+    /// Connection-wide (beyond Toxiproxy): a connection accepted while the toxic exists is held, accepted by the
+    /// kernel but unread, `delay` ms before the proxy connects upstream; 0 holds it until the toxic is removed (a
+    /// blackholed connect). Connections already established are not affected.
+    case connectDelay(delay: Int)
 
     /// Toxiproxy's type name: "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data".
     public var typeName: String {
@@ -33,13 +37,14 @@ public enum ToxicKind: Sendable, Hashable {
         case .limitData: "limit_data"
         case .respError(let reply, _): reply.rawValue
         case .respDropReply: "resp_drop_reply"
+        case .connectDelay: "connect_delay"
         }
     }
 
     /// Every type name this proxy understands.
     public static let typeNames = [
         "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data",
-        "resp_oom", "resp_readonly", "resp_loading", "resp_drop_reply",
+        "resp_oom", "resp_readonly", "resp_loading", "resp_drop_reply", "connect_delay",
     ]
 
     /// Whether this kind works on RESP commands and replies of the whole connection (its stream is ignored).
@@ -50,9 +55,24 @@ public enum ToxicKind: Sendable, Hashable {
         }
     }
 
+    /// Whether this kind acts on one direction's bytes (Toxiproxy's toxics), rather than on a whole connection.
+    public var isStreamToxic: Bool {
+        switch self {
+        case .respError, .respDropReply, .connectDelay: false
+        default: true
+        }
+    }
+
+    /// The attribute names a type takes, sorted, or `nil` for a type this proxy does not have. Derived from the
+    /// kinds themselves so that every consumer (the control API, scenario files) knows exactly the same toxics.
+    public static func attributeNames(ofType typeName: String) -> [String]? {
+        guard let kind = try? ToxicKind(typeName: typeName, attributes: [:]) else { return nil }
+        return kind.attributes.keys.sorted()
+    }
+
     /// The largest value an attribute may take. Far beyond any useful fault (a day of latency, a terabyte of
     /// data), these bounds keep every timer and byte count of the toxics from overflowing, which would trap.
-    func maximum(of attribute: String) -> Int {
+    public func maximum(of attribute: String) -> Int {
         switch (self, attribute) {
         case (.slicer, "delay"): return 3_600_000_000                    // µs: one hour
         case (_, "latency"), (_, "jitter"), (_, "delay"), (_, "timeout"): return 86_400_000  // ms: one day
@@ -74,6 +94,7 @@ public enum ToxicKind: Sendable, Hashable {
         case .limitData(let bytes): ["bytes": bytes]
         case .respError(_, let every): ["every": every]
         case .respDropReply(let every): ["every": every]
+        case .connectDelay(let delay): ["delay": delay]
         }
     }
 
@@ -94,6 +115,7 @@ public enum ToxicKind: Sendable, Hashable {
                 averageSize: value("average_size"), sizeVariation: value("size_variation"), delay: value("delay"))
         case "limit_data": self = .limitData(bytes: value("bytes"))
         case "resp_drop_reply": self = .respDropReply(every: value("every"))
+        case "connect_delay": self = .connectDelay(delay: value("delay"))
         default:
             if let reply = RESPErrorReply(rawValue: typeName) {
                 self = .respError(reply: reply, every: value("every"))

@@ -55,7 +55,7 @@ final class DirectionPipe: ToxicStageHost {
         guard !isStopped else { return }
         let oldEntries = entries
         var newEntries: [Entry] = []
-        for toxic in toxics where toxic.stream == stream && !toxic.kind.isRESPFault {
+        for toxic in toxics where toxic.stream == stream && toxic.kind.isStreamToxic {
             if let old = oldEntries.first(where: { $0.toxic.name == toxic.name }), old.toxic == toxic {
                 newEntries.append(old)
                 continue
@@ -75,6 +75,8 @@ final class DirectionPipe: ToxicStageHost {
         // drained first, into the next surviving stage (or the writing side).
         for index in oldStages.indices.reversed() where !survivors.contains(ObjectIdentifier(oldStages[index])) {
             let items = oldStages[index].stop()
+            // Stopping an armed reset_peer resets the connection, which stops this pipe: nothing is left to hand on.
+            guard !isStopped else { return }
             let next = oldStages[(index + 1)...].first { survivors.contains(ObjectIdentifier($0)) }
             for item in items {
                 if let next { next.receive(item) } else { connection?.deliver(item, on: stream) }
@@ -126,8 +128,8 @@ final class DirectionPipe: ToxicStageHost {
                 host: self)
         case .limitData(let bytes):
             LimitDataStage(bytes: bytes, host: self)
-        case .respError, .respDropReply:
-            // Connection-wide, handled by RESPFaultFilter; `apply` never gets here.
+        case .respError, .respDropReply, .connectDelay:
+            // Connection-wide, handled by RESPFaultFilter or ProxyRuntime; `apply` never gets here.
             LimitDataStage(bytes: .max, host: self)
         }
     }

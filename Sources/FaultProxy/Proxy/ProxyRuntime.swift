@@ -15,6 +15,8 @@ final class ProxyRuntime: Sendable {
         /// Bumped whenever live connections are cut, so a connection still connecting upstream at that moment is
         /// cut too when it would register.
         var generation = 0
+        /// Accepted connections held by a `connect_delay` of 0, released when no such toxic is left.
+        var heldConnects: [UInt64: EventLoopPromise<Void>] = [:]
     }
 
     let name: String
@@ -40,6 +42,9 @@ final class ProxyRuntime: Sendable {
 
     var liveConnectionCount: Int { state.withLock { $0.connections.count } }
 
+    /// Connections accepted since the proxy was created, whether or not their upstream leg ever connected.
+    var acceptedConnectionCount: Int { state.withLock { Int(truncatingIfNeeded: $0.nextConnectionNumber) } }
+
     /// Sets where new connections go.
     func setUpstream(_ upstream: HostAndPort) {
         state.withLock { $0.upstream = upstream }
@@ -50,10 +55,16 @@ final class ProxyRuntime: Sendable {
     /// futures complete once each has applied them. Synchronous on purpose: the registry calls it inside its
     /// actor before any suspension, so concurrent changes reach every connection in the registry's order.
     func installToxics(_ toxics: [Toxic]) -> [EventLoopFuture<Void>] {
-        let connections = state.withLock { state in
+        let (connections, released) = state.withLock { state in
             state.toxics = toxics
-            return Array(state.connections.values)
+            var released: [EventLoopPromise<Void>] = []
+            if Self.blackholedConnect(in: toxics) == nil {
+                released = Array(state.heldConnects.values)
+                state.heldConnects = [:]
+            }
+            return (Array(state.connections.values), released)
         }
+        for promise in released { promise.succeed() }
         return connections.map { connection in
             connection.eventLoop.submit { connection.value.apply(toxics) }
         }
@@ -61,10 +72,12 @@ final class ProxyRuntime: Sendable {
 
     /// Cuts every live connection (the proxy was disabled, moved or deleted).
     func closeAllConnections() {
-        let connections = state.withLock { state in
+        let (connections, held) = state.withLock { state in
             state.generation += 1
-            return Array(state.connections.values)
+            defer { state.heldConnects = [:] }
+            return (Array(state.connections.values), Array(state.heldConnects.values))
         }
+        for promise in held { promise.fail(ChannelError.ioOnClosedChannel) }
         for connection in connections {
             connection.eventLoop.execute { connection.value.closeImmediately() }
         }
@@ -91,10 +104,11 @@ final class ProxyRuntime: Sendable {
     /// leg is connected, and the upstream leg uses the same event loop so that the pair needs no locks.
     private func startConnection(client: any Channel) -> EventLoopFuture<Void> {
         let loop = client.eventLoop
-        let (number, upstream, generation) = state.withLock { state in
+        let (number, upstream, generation, toxics) = state.withLock { state in
             state.nextConnectionNumber += 1
-            return (state.nextConnectionNumber, state.upstream, state.generation)
+            return (state.nextConnectionNumber, state.upstream, state.generation, state.toxics)
         }
+        let released = holdBeforeConnecting(number: number, toxics: toxics, loop: loop)
         let connection = ProxyConnection(
             id: Int(truncatingIfNeeded: number), eventLoop: loop, seed: SplitMix64.derive(seed, number))
         do {
@@ -113,11 +127,11 @@ final class ProxyRuntime: Sendable {
                     try server.pipeline.syncOperations.addHandler(boundConnection.value.serverSide)
                 }
             }
-        let connected: EventLoopFuture<any Channel>
-        if let address = try? SocketAddress(ipAddress: upstream.host, port: upstream.port) {
-            connected = bootstrap.connect(to: address)
-        } else {
-            connected = bootstrap.connect(host: upstream.host, port: upstream.port)
+        let connected = released.flatMap { () -> EventLoopFuture<any Channel> in
+            if let address = try? SocketAddress(ipAddress: upstream.host, port: upstream.port) {
+                return bootstrap.connect(to: address)
+            }
+            return bootstrap.connect(host: upstream.host, port: upstream.port)
         }
         let logger = logger
         let name = name
@@ -151,5 +165,32 @@ final class ProxyRuntime: Sendable {
                 liveConnections.record(count)
             }
         }
+    }
+
+    /// A `connect_delay` of 0 among `toxics` (whatever its toxicity), which holds new connections until removed.
+    private static func blackholedConnect(in toxics: [Toxic]) -> Toxic? {
+        toxics.first { if case .connectDelay(0) = $0.kind { true } else { false } }
+    }
+
+    /// When the upstream leg of accepted connection `number` may be opened: at once, after a `connect_delay`, or
+    /// (delay 0) once no such toxic is left. The toxicity roll is per connection and seeded, like the others'.
+    private func holdBeforeConnecting(number: UInt64, toxics: [Toxic], loop: any EventLoop) -> EventLoopFuture<Void> {
+        var random = SplitMix64(seed: SplitMix64.derive(SplitMix64.derive(seed, number), 4))
+        for toxic in toxics {
+            guard case .connectDelay(let delay) = toxic.kind, random.nextUnitInterval() < toxic.toxicity else { continue }
+            if delay > 0 {
+                return loop.scheduleTask(in: .milliseconds(Int64(delay))) {}.futureResult
+            }
+            let promise = loop.makePromise(of: Void.self)
+            let parked = state.withLock { state in
+                // The toxic may have gone between the accept and now; then the connection goes on at once.
+                guard Self.blackholedConnect(in: state.toxics) != nil else { return false }
+                state.heldConnects[number] = promise
+                return true
+            }
+            if !parked { promise.succeed() }
+            return promise.futureResult
+        }
+        return loop.makeSucceededVoidFuture()
     }
 }

@@ -263,6 +263,12 @@ public actor ProxyRegistry {
         try entry(proxy).runtime.liveConnectionCount
     }
 
+    /// The number of connections `proxy` has accepted since it was created: every client connect, including those
+    /// whose upstream leg failed or was cut (a reconnect storm shows here).
+    public func acceptedConnectionCount(of proxy: String) async throws(FaultProxyError) -> Int {
+        try entry(proxy).runtime.acceptedConnectionCount
+    }
+
     // MARK: Helpers
 
     /// Returns once every live connection has applied a toxic change, so bytes sent afterwards meet it.

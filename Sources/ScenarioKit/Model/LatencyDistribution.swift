@@ -15,8 +15,13 @@ public enum LatencyDistribution: Sendable, Hashable, CustomStringConvertible {
 
     /// Draws one latency in milliseconds, between 0 and ``maximumMilliseconds``.
     public func sample(using generator: inout some RandomNumberGenerator) -> Double {
+        sample(using: &generator, upTo: Self.maximumMilliseconds)
+    }
+
+    /// Draws one value between 0 and `maximum` (the distribution also describes sizes, in bytes).
+    public func sample(using generator: inout some RandomNumberGenerator, upTo maximum: Double) -> Double {
         let drawn = unclampedSample(using: &generator)
-        return drawn.isFinite ? min(max(drawn, 0), Self.maximumMilliseconds) : Self.maximumMilliseconds
+        return drawn.isFinite ? min(max(drawn, 0), maximum) : maximum
     }
 
     private func unclampedSample(using generator: inout some RandomNumberGenerator) -> Double {

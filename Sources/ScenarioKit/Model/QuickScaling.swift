@@ -2,7 +2,7 @@
 public struct QuickScaling: Sendable, Hashable {
     /// Requests (and request-count triggers) are multiplied by this factor.
     public var requestScale: Double
-    /// Pauses and time triggers are multiplied by this factor.
+    /// Pauses, time triggers and the duration of paced phases are multiplied by this factor.
     public var timeScale: Double
     /// Origin latencies are additionally multiplied by this factor.
     public var latencyScale: Double

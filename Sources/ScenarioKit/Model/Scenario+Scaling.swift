@@ -10,8 +10,10 @@ extension Scenario {
         let fullRequests = workload.requests
         scenario.workload.requests = max(1, Int((Double(fullRequests) * factor).rounded()))
         scenario.origin.latencyScale = origin.latencyScale * self.quick.latencyScale
-        // A paced workload keeps its phases' durations: fewer requests, sent more slowly.
-        scenario.workload.ratePerSecond = workload.ratePerSecond.map { $0 * factor }
+        // A paced phase shrinks in time like every other duration: its requests shrink by `requestScale` and its
+        // duration by `timeScale`, so the rate becomes rate × requestScale / timeScale (unpaced when timeScale is 0).
+        let timeScale = self.quick.timeScale
+        scenario.workload.ratePerSecond = workload.ratePerSecond.flatMap { timeScale > 0 ? $0 * factor / timeScale : nil }
         // Phases that started at different request counts stay apart: each gets at least one request, so no
         // phase is judged on an empty sample because rounding merged it with the one before.
         var lastPhaseStart: (original: Int, scaled: Int)?

@@ -22,7 +22,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case kvHitShare
     /// Requests during which the KV tier failed and memory or the origin answered.
     case fallbacks
-    /// KV errors of every class except `not_configured`, from the caches' statistics (whole run only).
+    /// KV errors of every class except `not_configured`, from the caches' statistics.
     case kvErrors
     /// Calls to the LLM.
     case llmCalls
@@ -53,6 +53,24 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     /// Time from the start of the phase (or run) to the first request served by KV: how fast the KV tier
     /// recovers after a fault.
     case timeToFirstKVHitMs
+    /// Time from the start of the phase (or run) until every instance that served requests in it had a KV hit:
+    /// "every instance recovered", not only the first.
+    case timeToLastInstanceKVHitMs
+    /// Replies rejected as protocol errors by the caches (`kvErrorsByClass["protocol"]`), among them replies that
+    /// failed the entry's key check because they answered another command.
+    case protocolErrors
+    /// Stored entries the caches could not decode (foreign, garbage, unknown version), from their statistics.
+    case malformedEntries
+    /// Background KV writes that failed or were dropped: answers that never reached the shared tier.
+    case backgroundWritesLost
+    /// Connections accepted by the fault proxies: every connect and reconnect of every instance.
+    case proxyConnectionsAccepted
+    /// Accepted connections per second: a reconnect storm shows here.
+    case connectsPerSecond
+    /// CPU seconds used by the runner's process (the caches under test and the in-process proxies).
+    case runnerCPUSeconds
+    /// CPU seconds used by redis-server.
+    case redisCPUSeconds
     /// The mode of the instances that served the requests (`redis`, `memory-only`, or `mixed`).
     case mode
     /// Hit rate minus the memory-only baseline's hit rate, on the same trace.
@@ -75,8 +93,20 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     /// Whether the metric can be restricted to one phase.
     public var isPhaseScopable: Bool {
         switch self {
-        case .kvErrors, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction: return false
+        case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction: return false
         default: return true
+        }
+    }
+
+    /// Whether the metric can be measured on one instance's requests (`instance: N`): those computed from the
+    /// request records, not the counters read from the caches, the proxies and the kernel.
+    public var isPerInstance: Bool {
+        switch self {
+        case .kvErrors, .protocolErrors, .malformedEntries, .backgroundWritesLost, .proxyConnectionsAccepted,
+             .connectsPerSecond, .runnerCPUSeconds, .redisCPUSeconds, .timeToLastInstanceKVHitMs:
+            return false
+        default:
+            return isPhaseScopable
         }
     }
 
@@ -106,6 +136,8 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
         if value.isNaN { return "n/a" }
         if isRatio { return String(format: "%.1f %%", value * 100) }
         if rawValue.hasSuffix("Ms") { return String(format: "%.1f ms", value) }
+        if rawValue.hasSuffix("Seconds") { return String(format: "%.3f s", value) }
+        if self == .connectsPerSecond { return String(format: "%.1f /s", value) }
         return Self.format(value)
     }
 }

@@ -1,7 +1,9 @@
+import FaultProxy
+
 /// What a timeline event does.
 public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     /// Adds a toxic to the proxy between the instances and Redis.
-    case addToxic(ToxicSpecification)
+    case addToxic(Toxic)
     /// Removes the toxic with this name.
     case removeToxic(name: String)
     /// Disables the proxy: listener closed, live connections cut (connection refused from then on).
@@ -30,6 +32,23 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case pause(milliseconds: Int, scaledInQuickMode: Bool)
     /// Only opens a phase.
     case mark
+    /// Freezes redis-server (SIGSTOP): it keeps its sockets, accepts nothing and answers nothing.
+    case redisFreeze
+    /// Thaws a frozen redis-server (SIGCONT).
+    case redisThaw
+    /// `CLIENT PAUSE ms [WRITE|ALL]`: redis-server holds the commands of its clients for a while.
+    case redisClientPause(milliseconds: Int, writesOnly: Bool)
+    /// `CONFIG SET maxclients`: connections beyond the limit are refused with an error.
+    case redisMaxClients(Int)
+    /// `CONFIG SET requirepass` at run time ("" removes it); with `disconnect`, every client is disconnected so
+    /// that the caches reconnect and meet the new password.
+    case redisPassword(String, disconnect: Bool)
+    /// `DEBUG SLEEP`: redis-server blocks for this long, answering nothing.
+    case redisDebugSleep(milliseconds: Int)
+    /// `CONFIG SET maxmemory` with the `noeviction` policy: once full, writes get `-OOM`. 0 removes the limit.
+    case redisMaxMemory(bytes: Int)
+    /// Another client writes at cache keys.
+    case foreignWrite(ForeignWrite)
 
     /// The name used in scenario files.
     public var name: String {
@@ -48,6 +67,14 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .settle: return "settle"
         case .pause: return "pause"
         case .mark: return "mark"
+        case .redisFreeze: return "redis-freeze"
+        case .redisThaw: return "redis-thaw"
+        case .redisClientPause: return "redis-client-pause"
+        case .redisMaxClients: return "redis-maxclients"
+        case .redisPassword: return "redis-password"
+        case .redisDebugSleep: return "redis-debug-sleep"
+        case .redisMaxMemory: return "redis-maxmemory"
+        case .foreignWrite: return "foreign-write"
         }
     }
 
@@ -55,13 +82,24 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     public static let allNames = [
         "add-toxic", "remove-toxic", "disable-proxy", "enable-proxy", "redis-stop", "redis-kill", "redis-restart",
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
+        "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
+        "redis-maxmemory", "foreign-write",
     ]
+
+    /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
+    public var isProxyAction: Bool {
+        switch self {
+        case .addToxic, .removeToxic, .disableProxy, .enableProxy: return true
+        default: return false
+        }
+    }
 
     /// Whether the action needs a redis-server and proxy (a scenario without Redis cannot use it).
     public var needsRedis: Bool {
         switch self {
         case .addToxic, .removeToxic, .disableProxy, .enableProxy, .redisStop, .redisKill, .redisRestart,
-             .restoreKVConfiguration:
+             .restoreKVConfiguration, .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword,
+             .redisDebugSleep, .redisMaxMemory, .foreignWrite:
             return true
         case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark:
             return false
@@ -77,6 +115,16 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .pause(let milliseconds, _): return "pause \(milliseconds) ms"
         case .removeKVConfiguration: return "remove the KV configuration (rollback)"
         case .restoreKVConfiguration: return "restore the KV configuration"
+        case .redisFreeze: return "freeze redis-server (SIGSTOP)"
+        case .redisThaw: return "thaw redis-server (SIGCONT)"
+        case .redisClientPause(let milliseconds, let writesOnly):
+            return "CLIENT PAUSE \(milliseconds) \(writesOnly ? "WRITE" : "ALL")"
+        case .redisMaxClients(let count): return "maxclients \(count)"
+        case .redisPassword(let password, let disconnect):
+            return (password.isEmpty ? "password removed" : "password changed") + (disconnect ? ", clients disconnected" : "")
+        case .redisDebugSleep(let milliseconds): return "DEBUG SLEEP \(milliseconds) ms"
+        case .redisMaxMemory(let bytes): return bytes == 0 ? "maxmemory unlimited" : "maxmemory \(bytes) bytes, noeviction"
+        case .foreignWrite(let write): return write.description
         default: return name
         }
     }

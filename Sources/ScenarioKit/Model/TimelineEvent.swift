@@ -16,8 +16,29 @@ public struct TimelineEvent: Sendable, Hashable {
         }
     }
 
+    /// The instances a proxy action reaches (with `topology.proxies: per-instance`).
+    public enum Target: Sendable, Hashable, CustomStringConvertible {
+        /// Every live instance's proxy.
+        case all
+        /// The proxy of instance slot N (0-based, in creation order; a deploy keeps the slots).
+        case instance(Int)
+        /// The proxies of the first ⌈share × live instances⌉ live slots (at least one).
+        case share(Double)
+
+        /// The target as the report shows it.
+        public var description: String {
+            switch self {
+            case .all: return "all instances"
+            case .instance(let slot): return "instance \(slot)"
+            case .share(let share): return "\(ScenarioMetric.format(share * 100)) % of the instances"
+            }
+        }
+    }
+
     /// When the event fires.
     public var trigger: Trigger
+    /// Which instances' proxies the action reaches.
+    public var target: Target
     /// What it does.
     public var action: TimelineAction
     /// When set, a new phase with this name starts with the event; expectations can be scoped to it.
@@ -26,7 +47,8 @@ public struct TimelineEvent: Sendable, Hashable {
     public var fault: Bool
 
     /// Creates an event.
-    public init(trigger: Trigger, action: TimelineAction, phase: String? = nil, fault: Bool = false) {
+    public init(trigger: Trigger, action: TimelineAction, phase: String? = nil, fault: Bool = false, target: Target = .all) {
+        self.target = target
         self.trigger = trigger
         self.action = action
         self.phase = phase

@@ -22,6 +22,15 @@ public struct Topology: Sendable, Hashable {
         case roundRobin = "round-robin"
     }
 
+    /// Where the fault proxies sit.
+    public enum ProxyLayout: String, Sendable, Hashable, CaseIterable {
+        /// One proxy between every instance and Redis: a fault reaches every instance.
+        case shared
+        /// One proxy per instance slot (kept across deploys; a cold start adds one), so a fault can reach one
+        /// instance, a share of them, or all.
+        case perInstance = "per-instance"
+    }
+
     /// The number of instances at start.
     public var instances: Int
     /// The KV backend.
@@ -38,6 +47,8 @@ public struct Topology: Sendable, Hashable {
     public var memoryMaximumEntries: Int
     /// The longest wait between Redis reconnection attempts, in milliseconds (`nil`: the store's default).
     public var reconnectBackoffMaximumMilliseconds: Int?
+    /// Whether the instances share one fault proxy or each has its own.
+    public var proxies: ProxyLayout
 
     /// Creates a topology.
     public init(
@@ -48,8 +59,10 @@ public struct Topology: Sendable, Hashable {
         redisConnections: Int = 1,
         routing: Routing = .random,
         memoryMaximumEntries: Int = 10_000,
-        reconnectBackoffMaximumMilliseconds: Int? = nil
+        reconnectBackoffMaximumMilliseconds: Int? = nil,
+        proxies: ProxyLayout = .shared
     ) {
+        self.proxies = proxies
         self.instances = instances
         self.backend = backend
         self.readStrategy = readStrategy

@@ -50,7 +50,19 @@ public final class OriginSimulator: Sendable {
         let responder = responder(for: question)
         let body = "answer-to:\(question)|from:\(responder.rawValue)"
         let checksum = String(SplitMix64.stableHash(body + "#\(seed)"), radix: 16)
-        return "\(body)|sum:\(checksum)"
+        let answer = "\(body)|sum:\(checksum)"
+        guard let size = answerBytes(for: question), size > answer.utf8.count + 5 else { return answer }
+        // Padding derived from the checksum: a value cut short or spliced from another answer still differs.
+        let length = size - answer.utf8.count - 5
+        let padding = String(repeating: checksum, count: length / checksum.utf8.count + 1).utf8.prefix(length)
+        return answer + "|pad:" + String(decoding: padding, as: UTF8.self)
+    }
+
+    /// The size of the answer to `question` when the specification sets one (the same for every call).
+    public func answerBytes(for question: String) -> Int? {
+        guard let distribution = specification.answerBytes else { return nil }
+        var generator = SeededGenerator(seed: seed ^ SplitMix64.stableHash(question), stream: "size")
+        return Int(distribution.sample(using: &generator, upTo: OriginSpecification.maximumAnswerBytes))
     }
 
     /// The simulated latency of answering `question`, in milliseconds after scaling (the same for every call).

@@ -1,3 +1,4 @@
+import FaultProxy
 import Foundation
 import Yams
 
@@ -91,7 +92,8 @@ public enum ScenarioParser {
             routing: try reader.choice("routing", default: .random),
             memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000),
             reconnectBackoffMaximumMilliseconds: reader.has("reconnectBackoffMaxMs")
-                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil)
+                ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
+            proxies: try reader.choice("proxies", default: .shared))
         try reader.finish()
         return topology
     }
@@ -123,15 +125,25 @@ public enum ScenarioParser {
             try parseLatency(node, file: file, path: "origin.llmLatencyMs")
         } ?? defaults.llmLatency
         let scale = try reader.double("latencyScale", default: 1, in: 0...10, excludingLowerBound: true)
+        let answerBytes = try reader.node("answerBytes").map { node throws(ScenarioFileError) in
+            try parseDistribution(node, file: file, path: "origin.answerBytes", maximum: OriginSpecification.maximumAnswerBytes, unit: "bytes")
+        }
         try reader.finish()
-        return OriginSpecification(kbShare: kbShare, kbLatency: kb, llmLatency: llm, latencyScale: scale)
+        return OriginSpecification(kbShare: kbShare, kbLatency: kb, llmLatency: llm, latencyScale: scale, answerBytes: answerBytes)
     }
 
     static func parseLatency(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> LatencyDistribution {
+        try parseDistribution(node, file: file, path: path, maximum: 600_000, unit: "milliseconds")
+    }
+
+    /// A number (fixed) or a distribution mapping, every value in 0…`maximum` `unit`.
+    static func parseDistribution(
+        _ node: Node, file: String, path: String, maximum limit: Double, unit: String
+    ) throws(ScenarioFileError) -> LatencyDistribution {
         if case .scalar = node {
-            guard let value = MappingReader.number(node), value >= 0, value <= 600_000 else {
+            guard let value = MappingReader.number(node), value >= 0, value <= limit else {
                 throw ScenarioFileError(file: file, line: node.mark?.line, field: path,
-                                        expected: "milliseconds in 0…600000, or a distribution mapping", found: MappingReader.describe(node))
+                                        expected: "\(unit) in 0…\(ScenarioMetric.format(limit)), or a distribution mapping", found: MappingReader.describe(node))
             }
             return .fixed(value)
         }
@@ -141,17 +153,17 @@ public enum ScenarioParser {
         let distribution: LatencyDistribution
         switch kind {
         case .fixed:
-            distribution = .fixed(try reader.double("value", in: 0...600_000))
+            distribution = .fixed(try reader.double("value", in: 0...limit))
         case .uniform:
-            let minimum = try reader.double("min", in: 0...600_000)
-            let maximum = try reader.double("max", in: 0...600_000)
+            let minimum = try reader.double("min", in: 0...limit)
+            let maximum = try reader.double("max", in: 0...limit)
             guard maximum >= minimum else {
                 throw reader.error("max", expected: "a number ≥ min (\(ScenarioMetric.format(minimum)))", found: reader.node("max"))
             }
             distribution = .uniform(minimum: minimum, maximum: maximum)
         case .lognormal:
-            let median = try reader.double("median", in: 0...600_000, excludingLowerBound: true)
-            let p99 = try reader.double("p99", in: 0...600_000, excludingLowerBound: true)
+            let median = try reader.double("median", in: 0...limit, excludingLowerBound: true)
+            let p99 = try reader.double("p99", in: 0...limit, excludingLowerBound: true)
             guard p99 > median else {
                 throw reader.error("p99", expected: "a number > median (\(ScenarioMetric.format(median)))", found: reader.node("p99"))
             }
@@ -202,40 +214,116 @@ public enum ScenarioParser {
                 action = .pause(milliseconds: try reader.int("ms", in: 0...600_000),
                                 scaledInQuickMode: try reader.bool("scaledInQuickMode", default: true))
             case "mark": action = .mark
+            case "redis-freeze": action = .redisFreeze
+            case "redis-thaw": action = .redisThaw
+            case "redis-client-pause":
+                enum PauseMode: String, CaseIterable { case all, write }
+                let milliseconds = try reader.int("ms", in: 1...600_000)
+                let mode: PauseMode = try reader.choice("mode", default: .all)
+                action = .redisClientPause(milliseconds: milliseconds, writesOnly: mode == .write)
+            case "redis-maxclients": action = .redisMaxClients(try reader.int("count", in: 1...100_000))
+            case "redis-password":
+                guard let passwordNode = reader.node("password"), case .scalar = passwordNode, let password = passwordNode.string else {
+                    throw reader.error("password", expected: "a text value (\"\" removes the password)", found: reader.node("password"))
+                }
+                if password.contains(where: { $0.isNewline || $0 == " " }) {
+                    throw reader.error("password", expected: "a password without spaces or line breaks (\"\" removes it)", found: reader.node("password"))
+                }
+                action = .redisPassword(password, disconnect: try reader.bool("disconnect", default: true))
+            case "redis-debug-sleep": action = .redisDebugSleep(milliseconds: try reader.int("ms", in: 1...60_000))
+            case "redis-maxmemory": action = .redisMaxMemory(bytes: try reader.int("bytes", in: 0...(1 << 40)))
+            case "foreign-write":
+                action = .foreignWrite(try parseForeignWrite(&reader))
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }
             let phase = try reader.string("phase")
             let fault = try reader.bool("fault", default: false)
+            let target = try parseTarget(&reader, action: action)
             try reader.finish()
-            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault))
+            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault, target: target))
         }
         return events
     }
 
-    static func parseToxic(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> ToxicSpecification {
+    /// `target`: `all`, `{instance: N}` or `{share: S}`; only proxy actions take one.
+    static func parseTarget(_ reader: inout MappingReader, action: TimelineAction) throws(ScenarioFileError) -> TimelineEvent.Target {
+        guard let node = reader.node("target") else { return .all }
+        guard action.isProxyAction else {
+            throw reader.error("target", expected: "no target ('\(action.name)' acts on redis-server or every instance; only add-toxic, remove-toxic, disable-proxy and enable-proxy take one)", found: node)
+        }
+        if case .scalar(let scalar) = node, scalar.string == "all" { return .all }
+        let expected = "'all', {instance: N} or {share: 0…1}"
+        guard case .mapping = node else { throw reader.error("target", expected: expected, found: node) }
+        var targetReader = try MappingReader(node, file: reader.file, path: reader.fieldPath("target"))
+        let target: TimelineEvent.Target
+        switch (targetReader.has("instance"), targetReader.has("share")) {
+        case (true, false): target = .instance(try targetReader.int("instance", in: 0...1023))
+        case (false, true): target = .share(try targetReader.double("share", in: 0...1, excludingLowerBound: true))
+        default: throw reader.error("target", expected: expected, found: node)
+        }
+        try targetReader.finish()
+        return target
+    }
+
+    /// The fields of a `foreign-write` event: `content`, its own fields, and `keys`.
+    static func parseForeignWrite(_ reader: inout MappingReader) throws(ScenarioFileError) -> ForeignWrite {
+        let name = try reader.string("content", required: true) ?? ""
+        let content: ForeignWrite.Content
+        switch name {
+        case "no-key": content = .noKey
+        case "wrong-key": content = .wrongKey
+        case "future-version": content = .futureVersion
+        case "garbage": content = .garbage
+        case "huge": content = .huge(bytes: try reader.int("bytes", in: 1...(64 << 20)))
+        case "raw": content = .raw(try reader.string("value", required: true) ?? "")
+        default:
+            throw reader.error("content", expected: "one of \(ForeignWrite.Content.allNames.joined(separator: ", "))", found: reader.node("content"))
+        }
+        let keys: Int?
+        if let node = reader.node("keys"), case .scalar(let scalar) = node, scalar.string == "all" {
+            keys = nil
+        } else {
+            keys = reader.has("keys") ? try reader.int("keys", in: 1...1_000_000) : nil
+        }
+        return ForeignWrite(content: content, keys: keys)
+    }
+
+    /// A toxic exactly as the fault proxy knows it: the types and attributes come from ``ToxicKind``, so every
+    /// toxic the proxy has can be used in a scenario file, and no other list can drift from it.
+    static func parseToxic(_ node: Node, file: String, path: String) throws(ScenarioFileError) -> Toxic {
         var reader = try MappingReader(node, file: file, path: path)
         let typeNode = reader.node("type")
         guard let typeNode, case .scalar = typeNode, let type = typeNode.string,
-              let allowedAttributes = ToxicSpecification.attributesByType[type] else {
+              let allowedAttributes = ToxicKind.attributeNames(ofType: type),
+              let blank = try? ToxicKind(typeName: type, attributes: [:]) else {
             throw ScenarioFileError(file: file, line: typeNode?.mark?.line ?? reader.line, field: "\(path).type",
-                                    expected: "one of \(ToxicSpecification.attributesByType.keys.sorted().joined(separator: ", "))",
+                                    expected: "one of \(ToxicKind.typeNames.joined(separator: ", "))",
                                     found: typeNode.map(MappingReader.describe) ?? "nothing (the field is required)")
         }
         enum StreamChoice: String, CaseIterable { case downstream, upstream }
         let stream: StreamChoice = try reader.choice("stream", default: .downstream)
         let name = try reader.string("name")
+        if let name, name.isEmpty {
+            throw reader.error("name", expected: "a non-empty toxic name", found: reader.node("name"))
+        }
         let toxicity = try reader.double("toxicity", default: 1, in: 0...1)
         var attributes: [String: Int] = [:]
         if let attributesNode = reader.node("attributes") {
             var attributeReader = try MappingReader(attributesNode, file: file, path: "\(path).attributes")
             for attribute in allowedAttributes where attributeReader.has(attribute) {
-                attributes[attribute] = try attributeReader.int(attribute, in: 0...100_000_000)
+                attributes[attribute] = try attributeReader.int(attribute, in: 0...blank.maximum(of: attribute))
             }
             try attributeReader.finish(allowed: allowedAttributes.joined(separator: ", ") + " (for a \(type) toxic)")
         }
         try reader.finish()
-        return ToxicSpecification(name: name, type: type, stream: stream.rawValue, toxicity: toxicity, attributes: attributes)
+        let kind: ToxicKind
+        do {
+            kind = try ToxicKind(typeName: type, attributes: attributes)
+        } catch {
+            throw ScenarioFileError(file: file, line: node.mark?.line, field: path, expected: "a valid toxic", found: "\(error)")
+        }
+        return Toxic(name: name, stream: stream == .upstream ? .upstream : .downstream, toxicity: toxicity, kind: kind)
     }
 
     static func parseExpectations(_ node: Node?, file: String) throws(ScenarioFileError) -> [Expectation] {
@@ -273,8 +361,28 @@ public enum ScenarioParser {
             if phase != nil, !metric.isPhaseScopable {
                 throw reader.error("phase", expected: "no phase (\(metric.rawValue) is measured over the whole run)", found: reader.node("phase"))
             }
+            let instance = reader.has("instance") ? try reader.int("instance", in: 0...1023) : nil
+            var ratio: Expectation.PhaseRatio?
+            if let ratioNode = reader.node("ratio") {
+                guard phase == nil else {
+                    throw reader.error("ratio", expected: "either 'phase' or 'ratio', not both", found: ratioNode)
+                }
+                guard metric.isPhaseScopable, !metric.isText else {
+                    throw reader.error("ratio", expected: "no ratio (\(metric.rawValue) cannot be compared between phases)", found: ratioNode)
+                }
+                var ratioReader = try MappingReader(ratioNode, file: file, path: "\(path).ratio")
+                ratio = Expectation.PhaseRatio(
+                    phase: try ratioReader.string("phase", required: true) ?? "",
+                    to: try ratioReader.string("to", required: true) ?? "")
+                try ratioReader.finish()
+                for bound in ["max", "min"] where reader.has(bound) {
+                    guard let node = reader.node(bound), MappingReader.number(node) != nil else {
+                        throw reader.error(bound, expected: "a number (a ratio of two phases has no unit)", found: reader.node(bound))
+                    }
+                }
+            }
             try reader.finish()
-            expectations.append(Expectation(metric: metric, phase: phase, comparison: comparison))
+            expectations.append(Expectation(metric: metric, phase: phase, ratio: ratio, instance: instance, comparison: comparison))
         }
         return expectations
     }
@@ -334,10 +442,30 @@ public enum ScenarioParser {
                 }
             }
         }
+        for (index, event) in scenario.timeline.enumerated() where event.target != .all {
+            guard scenario.topology.proxies == .perInstance else {
+                throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].target",
+                                        expected: "'all', or 'topology.proxies: per-instance' so that instances have proxies of their own",
+                                        found: "'\(event.target)'")
+            }
+        }
         for (index, expectation) in scenario.expectations.enumerated() {
+            if let instance = expectation.instance {
+                guard expectation.metric.isPerInstance else {
+                    throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].instance",
+                                            expected: "no instance (\(expectation.metric.rawValue) is not measured per instance)",
+                                            found: "\(instance)")
+                }
+            }
             if let phase = expectation.phase, !phases.contains(phase) {
                 throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].phase",
                                         expected: "one of the timeline's phases: \(phases.sorted().joined(separator: ", "))", found: "'\(phase)'")
+            }
+            if let ratio = expectation.ratio {
+                for (key, phase) in [("phase", ratio.phase), ("to", ratio.to)] where !phases.contains(phase) {
+                    throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].ratio.\(key)",
+                                            expected: "one of the timeline's phases: \(phases.sorted().joined(separator: ", "))", found: "'\(phase)'")
+                }
             }
             if expectation.metric.needsBaseline, scenario.baseline == nil {
                 throw ScenarioFileError(file: file, line: line("expectations", index), field: "expectations[\(index)].metric",

@@ -31,14 +31,18 @@ public enum ExpectationEvaluator {
                 expectation: expectation.description, metric: metric.rawValue, phase: expectation.phase,
                 measured: measured, measuredValue: value, threshold: threshold, passed: passed, implicit: implicit)
         }
+        if let ratio = expectation.ratio {
+            return judgeRatio(expectation, ratio: ratio, scenario: scenario, primary: primary, outcome: outcome)
+        }
         let metrics: MetricSet?
         if let phase = expectation.phase {
-            metrics = primary.metrics(ofPhase: phase)
+            metrics = primary.metrics(ofPhase: phase, instance: expectation.instance)
         } else {
-            metrics = primary.metrics
+            metrics = primary.metrics(ofInstance: expectation.instance)
         }
         guard let metrics else {
-            return outcome(measured: "phase not reached", value: nil, threshold: thresholdText(expectation, scenario), passed: false)
+            let missing = expectation.instance.map { "instance \($0) or its phase not reached" } ?? "phase not reached"
+            return outcome(measured: missing, value: nil, threshold: thresholdText(expectation, scenario), passed: false)
         }
         if case .equals(let expected) = expectation.comparison {
             let measured = metric == .mode ? metrics.mode : "n/a"
@@ -46,7 +50,7 @@ public enum ExpectationEvaluator {
         }
         let value: Double?
         switch metric {
-        case .kvErrors:
+        case .kvErrors where expectation.phase == nil:
             value = Double(primary.cacheStatistics.kvErrors)
         case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             value = baseline.map { comparisonValue(metric, primary: primary.metrics, baseline: $0.metrics) }
@@ -56,13 +60,37 @@ public enum ExpectationEvaluator {
         guard let value, !value.isNaN else {
             return outcome(measured: "no sample", value: nil, threshold: thresholdText(expectation, scenario), passed: false)
         }
-        let passed: Bool
-        switch expectation.comparison {
-        case .atMost(let threshold): passed = value <= threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
-        case .atLeast(let threshold): passed = value >= threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
-        case .equals: passed = false
-        }
+        let passed = holds(value, expectation.comparison, scenario)
         return outcome(measured: metric.format(value), value: value, threshold: thresholdText(expectation, scenario), passed: passed)
+    }
+
+    /// Whether a measured number meets a numeric comparison (`equals` is for text and never holds here).
+    static func holds(_ value: Double, _ comparison: Expectation.Comparison, _ scenario: Scenario) -> Bool {
+        switch comparison {
+        case .atMost(let limit): return value <= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .atLeast(let limit): return value >= limit.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+        case .equals: return false
+        }
+    }
+
+    /// metric[a] / metric[b]: "a fallback during this outage costs no more than during a refused one".
+    static func judgeRatio(
+        _ expectation: Expectation, ratio: Expectation.PhaseRatio, scenario: Scenario, primary: VariantResult,
+        outcome: (String, Double?, String, Bool) -> ExpectationOutcome
+    ) -> ExpectationOutcome {
+        let threshold = thresholdText(expectation, scenario)
+        guard let numerator = primary.metrics(ofPhase: ratio.phase, instance: expectation.instance),
+              let denominator = primary.metrics(ofPhase: ratio.to, instance: expectation.instance) else {
+            return outcome("phase not reached", nil, threshold, false)
+        }
+        guard let top = numerator.value(of: expectation.metric), let bottom = denominator.value(of: expectation.metric),
+              !top.isNaN, !bottom.isNaN, bottom != 0 else {
+            return outcome("no sample", nil, threshold, false)
+        }
+        let value = top / bottom
+        let passed = holds(value, expectation.comparison, scenario)
+        let shown = "\(ScenarioMetric.format(value)) (\(expectation.metric.format(top)) / \(expectation.metric.format(bottom)))"
+        return outcome(shown, value, threshold, passed)
     }
 
     /// The before/after comparison metrics: KV run against the memory-only baseline on the same trace.
@@ -80,7 +108,9 @@ public enum ExpectationEvaluator {
 
     static func thresholdText(_ expectation: Expectation, _ scenario: Scenario) -> String {
         func text(_ threshold: Expectation.Threshold) -> String {
-            let resolved = expectation.metric.format(threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds))
+            let number = threshold.resolved(deadlineMilliseconds: scenario.kvDeadlineMilliseconds)
+            // A ratio of two phases is a plain number, whatever the metric's unit.
+            let resolved = expectation.ratio == nil ? expectation.metric.format(number) : ScenarioMetric.format(number)
             if case .deadlinePlus = threshold { return "\(resolved) (\(threshold))" }
             return resolved
         }

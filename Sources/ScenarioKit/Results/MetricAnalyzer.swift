@@ -50,8 +50,14 @@ public struct MetricAnalyzer: Sendable {
         var coldLatencies: [Double] = []
         var coldPlanLatencies: [Double] = []
         var modes: Set<String> = []
+        var servingInstances: Set<Int> = []
+        var firstKVHitByInstance: [Int: Double] = [:]
         for (position, record) in records.enumerated() where filter(record) {
             set.requests += 1
+            servingInstances.insert(record.instance)
+            if record.outcome == .kv {
+                firstKVHitByInstance[record.instance] = min(firstKVHitByInstance[record.instance] ?? .infinity, record.startMilliseconds)
+            }
             modes.insert(record.mode)
             if isHittable[position] { set.hittable += 1 }
             switch record.outcome {
@@ -96,6 +102,9 @@ public struct MetricAnalyzer: Sendable {
             set.coldStartPlanEquivalentMilliseconds = coldPlanLatencies.reduce(0, +) / Double(coldPlanLatencies.count)
         }
         set.modes = modes.sorted()
+        if !servingInstances.isEmpty, servingInstances.allSatisfy({ firstKVHitByInstance[$0] != nil }) {
+            set.timeToLastInstanceKVHitMilliseconds = max(0, (firstKVHitByInstance.values.max() ?? windowStart) - windowStart)
+        }
         return set
     }
 

@@ -49,6 +49,27 @@ public struct MetricSet: Sendable, Hashable, Codable {
     /// Time from the start of the window to the first request answered by KV (NaN when none was).
     public var timeToFirstKVHitMilliseconds: Double = .nan
 
+    /// Time from the start of the window until every instance that served requests in it had served one from KV:
+    /// the last instance's recovery (NaN when one never did).
+    public var timeToLastInstanceKVHitMilliseconds: Double = .nan
+    /// Replies the caches rejected as protocol errors (a reply failing the key check: paired with the wrong
+    /// command), from their statistics; NaN where not measured.
+    public var protocolErrors: Double = .nan
+    /// Stored entries the caches could not decode.
+    public var malformedEntries: Double = .nan
+    /// Background KV writes that failed or were dropped.
+    public var backgroundWritesLost: Double = .nan
+    /// KV errors of every class but `not_configured`.
+    public var kvErrors: Double = .nan
+    /// Connections the fault proxies accepted.
+    public var proxyConnectionsAccepted: Double = .nan
+    /// Accepted connections per second of the window: connects and reconnects.
+    public var connectsPerSecond: Double = .nan
+    /// CPU seconds the runner's process (caches and proxies) used.
+    public var runnerCPUSeconds: Double = .nan
+    /// CPU seconds redis-server used.
+    public var redisCPUSeconds: Double = .nan
+
     /// Creates an empty set.
     public init() {}
 
@@ -99,7 +120,16 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .repeatHitRate: return repeatHitRate
         case .crossInstanceKVHitRate: return crossInstanceKVHitRate
         case .timeToFirstKVHitMs: return timeToFirstKVHitMilliseconds
-        case .kvErrors, .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
+        case .timeToLastInstanceKVHitMs: return timeToLastInstanceKVHitMilliseconds
+        case .kvErrors: return kvErrors
+        case .protocolErrors: return protocolErrors
+        case .malformedEntries: return malformedEntries
+        case .backgroundWritesLost: return backgroundWritesLost
+        case .proxyConnectionsAccepted: return proxyConnectionsAccepted
+        case .connectsPerSecond: return connectsPerSecond
+        case .runnerCPUSeconds: return runnerCPUSeconds
+        case .redisCPUSeconds: return redisCPUSeconds
+        case .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return nil
         }
     }

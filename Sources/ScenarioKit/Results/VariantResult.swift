@@ -24,13 +24,16 @@ public struct VariantResult: Sendable, Hashable, Codable {
     public var problemSamples: [String]
     /// How long the run took, in seconds.
     public var durationSeconds: Double
+    /// The requests of each instance slot (empty for a run without Redis).
+    public var instances: [InstanceResult]
 
     /// Creates a variant result.
     public init(
         label: String, metrics: MetricSet, phases: [PhaseResult], timeSeries: [TimeSeriesPoint],
         requestSlices: [RequestSlice], cacheStatistics: CacheStatisticsSummary, originKBCalls: Int, originLLMCalls: Int, instancesCreated: Int,
-        events: [AppliedEvent], problemSamples: [String], durationSeconds: Double
+        events: [AppliedEvent], problemSamples: [String], durationSeconds: Double, instances: [InstanceResult] = []
     ) {
+        self.instances = instances
         self.label = label
         self.metrics = metrics
         self.phases = phases
@@ -45,9 +48,15 @@ public struct VariantResult: Sendable, Hashable, Codable {
         self.durationSeconds = durationSeconds
     }
 
-    /// The measurements of a phase by name (`nil` if the run has no such phase).
-    public func metrics(ofPhase name: String) -> MetricSet? {
-        let matching = phases.filter { $0.name == name }
-        return matching.first?.metrics
+    /// The measurements of a phase by name (`nil` if the run has no such phase), of every instance or of one slot.
+    public func metrics(ofPhase name: String, instance: Int? = nil) -> MetricSet? {
+        let phases = instance.map { slot in instances.first { $0.slot == slot }?.phases ?? [] } ?? self.phases
+        return phases.first { $0.name == name }?.metrics
+    }
+
+    /// The measurements over the whole run, of every instance or of one slot (`nil` for a slot that never existed).
+    public func metrics(ofInstance slot: Int?) -> MetricSet? {
+        guard let slot else { return metrics }
+        return instances.first { $0.slot == slot }?.metrics
     }
 }

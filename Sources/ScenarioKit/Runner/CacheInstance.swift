@@ -4,6 +4,8 @@ import CacheCore
 struct CacheInstance: Sendable {
     /// Numbered from 0 in creation order, across deploys.
     let id: Int
+    /// The instance's place in the topology: a deploy's replacement takes the same slot (and proxy).
+    let slot: Int
     /// The instance's cache.
     let cache: TieredCache
 }

@@ -71,20 +71,30 @@ public struct ScenarioRunner: Sendable {
 
         var server: RedisServer?
         var proxies: ProxyRegistry?
+        var admin: RedisAdminSession?
         do {
             var redisSide: VariantRunner.RedisSide?
             if scenario.needsRedis {
+                // DEBUG is off by default since Redis 7; `local` allows it from loopback, where the harness is.
+                let usesDebug = scenario.timeline.contains { if case .redisDebugSleep = $0.action { true } else { false } }
                 let started = try await RedisServer.start(
-                    options: RedisServer.Options(persistence: scenario.topology.persistence), logger: options.logger)
+                    options: RedisServer.Options(
+                        persistence: scenario.topology.persistence,
+                        extraArguments: usesDebug ? ["--enable-debug-command", "local"] : []),
+                    logger: options.logger)
                 server = started
                 options.cleanup.register(started)
                 let registry = ProxyRegistry(seed: scenario.workload.seed, logger: options.logger)
                 proxies = registry
-                let state = try await registry.createProxy(ProxyConfiguration(
-                    name: "redis", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(started.port)"))
-                redisSide = VariantRunner.RedisSide(
-                    server: started, proxies: registry, proxyName: "redis",
-                    url: "redis://127.0.0.1:\(state.listenPort)")
+                var shared: VariantRunner.ProxyEndpoint?
+                if scenario.topology.proxies == .shared {
+                    let state = try await registry.createProxy(ProxyConfiguration(
+                        name: "redis", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(started.port)"))
+                    shared = VariantRunner.ProxyEndpoint(name: "redis", url: "redis://127.0.0.1:\(state.listenPort)")
+                }
+                let session = RedisAdminSession(port: started.port)
+                admin = session
+                redisSide = VariantRunner.RedisSide(server: started, proxies: registry, admin: session, sharedProxy: shared)
             }
             primary = await VariantRunner(
                 scenario: scenario, label: redisSide == nil ? "memory-only" : "kv", redis: redisSide, trace: trace,
@@ -101,6 +111,7 @@ public struct ScenarioRunner: Sendable {
             error = "set-up failed: \(failure)"
             options.logger.error("scenario set-up failed", metadata: ["scenario": "\(scenario.name)", "error": "\(failure)"])
         }
+        admin?.close()
         if let proxies { await proxies.shutdown() }
         if let server { options.cleanup.release(server) }
 
@@ -137,6 +148,7 @@ public struct ScenarioRunner: Sendable {
             "persistence": topology.persistence ? "on" : "off",
             "redisConnections": String(topology.redisConnections),
             "routing": topology.routing.rawValue,
+            "proxies": topology.proxies.rawValue,
             "questions": String(workload.questions),
             "zipfExponent": ScenarioMetric.format(workload.zipfExponent),
             "requests": String(workload.requests),

@@ -1,5 +1,6 @@
 import CacheCore
 import CacheRedis
+import PersistentCache
 import FaultProxy
 import Foundation
 import Logging
@@ -15,7 +16,15 @@ final class VariantRunner {
     struct RedisSide {
         let server: RedisServer
         let proxies: ProxyRegistry
-        let proxyName: String
+        /// The harness's own kept connection to redis-server, for server-side faults and foreign writes.
+        let admin: RedisAdminSession
+        /// The one proxy every instance goes through, or `nil` when each instance slot has its own (made on demand).
+        let sharedProxy: ProxyEndpoint?
+    }
+
+    /// A fault proxy in front of redis-server, and the URL the instances behind it are given.
+    struct ProxyEndpoint {
+        let name: String
         let url: String
     }
 
@@ -31,11 +40,21 @@ final class VariantRunner {
     let namespace: String
 
     private var kvConfigured: Bool
+    /// The password redis-server asks for now (a `redis-password` event changes it; a restart clears it).
+    var redisPassword: String?
+    /// Timeline work still running in the background (a `DEBUG SLEEP` waiting for its reply); each returns an error.
+    var backgroundActions: [Task<String?, Never>] = []
+    private var foreignWriteCount = 0
     private var live: [CacheInstance] = []
     private var retired: [CacheInstance] = []
     private var servedByInstance: [Int: Int] = [:]
     private var nextInstanceID = 0
+    private var nextSlot = 0
+    private var slotOfInstance: [Int: Int] = [:]
+    private var proxyBySlot: [Int: ProxyEndpoint] = [:]
     private var phases: [(name: String, fault: Bool, start: Double)] = []
+    /// The counters read as each phase started (same order as `phases`).
+    private var phaseCounters: [RunCounters] = []
     private var events: [AppliedEvent] = []
     private var records: [RequestRecord] = []
     private var dispatched = 0
@@ -89,24 +108,79 @@ final class VariantRunner {
         return configuration
     }
 
-    /// The environment a new instance sees: `REDIS_URL` pointing at the fault proxy, or nothing at all.
-    private var environment: [String: String] {
-        guard kvConfigured, let redis else { return [:] }
-        return ["REDIS_URL": redis.url]
+    /// The proxy of an instance slot: the shared one, or the slot's own, created the first time it is needed.
+    private func endpoint(forSlot slot: Int) async throws -> ProxyEndpoint? {
+        guard let redis else { return nil }
+        if let shared = redis.sharedProxy { return shared }
+        if let known = proxyBySlot[slot] { return known }
+        let state = try await redis.proxies.createProxy(ProxyConfiguration(
+            name: "instance-\(slot)", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(redis.server.port)"))
+        let endpoint = ProxyEndpoint(name: state.name, url: "redis://127.0.0.1:\(state.listenPort)")
+        proxyBySlot[slot] = endpoint
+        return endpoint
     }
 
-    private func makeInstance() -> CacheInstance {
+    /// Every proxy made so far.
+    private var allProxyNames: [String] {
+        if let shared = redis?.sharedProxy { return [shared.name] }
+        return proxyBySlot.keys.sorted().compactMap { proxyBySlot[$0]?.name }
+    }
+
+    /// A new instance in `slot` (a new slot when nil): its environment names the slot's proxy, or nothing at all
+    /// when the KV configuration is removed.
+    private func makeInstance(slot: Int? = nil) async throws -> CacheInstance {
+        let slot = slot ?? nextSlot
+        nextSlot = max(nextSlot, slot + 1)
+        var environment: [String: String] = [:]
+        if kvConfigured, let endpoint = try await endpoint(forSlot: slot) {
+            environment["REDIS_URL"] = endpoint.url
+        }
         let cache = TieredCache.fromEnvironment(
             environment, configuration: cacheConfiguration, redisConfiguration: redisConfiguration, logger: cacheLogger)
         defer { nextInstanceID += 1 }
-        return CacheInstance(id: nextInstanceID, cache: cache)
+        slotOfInstance[nextInstanceID] = slot
+        return CacheInstance(id: nextInstanceID, slot: slot, cache: cache)
+    }
+
+    /// The proxies an event's target reaches.
+    private func proxyNames(for target: TimelineEvent.Target) async throws -> [String] {
+        guard let redis else { return [] }
+        if let shared = redis.sharedProxy { return [shared.name] }
+        let slots = Set(live.map(\.slot)).sorted()
+        let chosen: [Int]
+        switch target {
+        case .all:
+            chosen = slots
+        case .instance(let slot):
+            guard slot < nextSlot else {
+                throw ScenarioRunError("no instance \(slot): slots 0…\(nextSlot - 1) exist at this point")
+            }
+            chosen = [slot]
+        case .share(let share):
+            chosen = Array(slots.prefix(max(1, Int((share * Double(slots.count)).rounded(.up)))))
+        }
+        var names: [String] = []
+        for slot in chosen {
+            if let endpoint = try await endpoint(forSlot: slot) { names.append(endpoint.name) }
+        }
+        return names
     }
 
     // MARK: - Running
 
     func run() async -> VariantResult {
-        live = (0..<scenario.topology.instances).map { _ in makeInstance() }
         phases = [(scenario.initialPhase, false, 0)]
+        do {
+            for _ in 0..<scenario.topology.instances { live.append(try await makeInstance()) }
+        } catch {
+            events.append(AppliedEvent(
+                atMilliseconds: 0, afterRequests: 0, description: "start the instances", durationMilliseconds: 0,
+                error: "\(error)"))
+        }
+        guard !live.isEmpty else {
+            return makeResult(statistics: CacheStatisticsSummary(), endCounters: RunCounters(), durationSeconds: 0)
+        }
+        phaseCounters = [await readCounters()]
         let timeline = scenario.timeline
         var nextEvent = 0
         let concurrency = scenario.workload.concurrency
@@ -158,10 +232,18 @@ final class VariantRunner {
             }
         }
         for instance in live + retired { await instance.cache.waitForBackgroundWrites() }
+        for action in backgroundActions {
+            if let failure = await action.value {
+                events.append(AppliedEvent(
+                    atMilliseconds: elapsedMilliseconds, afterRequests: dispatched, description: "background timeline work",
+                    durationMilliseconds: 0, error: failure))
+            }
+        }
         let duration = elapsedMilliseconds / 1000
         let statistics = collectStatistics()
+        let endCounters = await readCounters()
         for instance in live + retired { await instance.cache.shutdown() }
-        return makeResult(statistics: statistics, durationSeconds: duration)
+        return makeResult(statistics: statistics, endCounters: endCounters, durationSeconds: duration)
     }
 
     /// Generous: a request may take the KV deadline twice (lookup, write-back), the slowest origin call,
@@ -216,40 +298,50 @@ final class VariantRunner {
     ) async {
         let startedAt = elapsedMilliseconds
         var failure: String?
-        var description = event.action.description
+        var description = event.action.description + (event.target == .all ? "" : " on \(event.target)")
+        let counters = event.phase == nil ? nil : await readCounters()
         if event.action.needsRedis, redis == nil {
             description += " (skipped: no KV in this variant)"
         } else {
             do {
-                try await perform(event.action, group: &group, inFlight: &inFlight)
+                try await perform(event.action, target: event.target, group: &group, inFlight: &inFlight)
             } catch {
                 let message = "\(error)"
                 logger.error("timeline event failed", metadata: ["event": "\(event.action)", "error": "\(message)"])
                 failure = message
             }
         }
-        if let phase = event.phase { phases.append((phase, event.fault, startedAt)) }
+        if let phase = event.phase, let counters {
+            phases.append((phase, event.fault, startedAt))
+            phaseCounters.append(counters)
+        }
         events.append(AppliedEvent(
             atMilliseconds: startedAt, afterRequests: dispatched, description: description,
             durationMilliseconds: elapsedMilliseconds - startedAt, error: failure))
     }
 
     private func perform(
-        _ action: TimelineAction, group: inout TaskGroup<RequestRecord>, inFlight: inout Int
+        _ action: TimelineAction, target: TimelineEvent.Target, group: inout TaskGroup<RequestRecord>, inFlight: inout Int
     ) async throws {
         switch action {
         case .addToxic(let specification):
             guard let redis else { return }
-            _ = try await redis.proxies.addToxic(try Self.toxic(specification), to: redis.proxyName)
+            for proxy in try await proxyNames(for: target) { _ = try await redis.proxies.addToxic(specification, to: proxy) }
         case .removeToxic(let name):
             guard let redis else { return }
-            try await redis.proxies.removeToxic(named: name, from: redis.proxyName)
+            // Removed wherever it is among the targeted proxies (a cold-started instance's proxy never had it).
+            var removed = 0
+            for proxy in try await proxyNames(for: target) where (try? await redis.proxies.toxic(named: name, of: proxy)) != nil {
+                try await redis.proxies.removeToxic(named: name, from: proxy)
+                removed += 1
+            }
+            guard removed > 0 else { throw ScenarioRunError("no targeted proxy has a toxic named '\(name)'") }
         case .disableProxy:
             guard let redis else { return }
-            _ = try await redis.proxies.setEnabled(false, proxy: redis.proxyName)
+            for proxy in try await proxyNames(for: target) { _ = try await redis.proxies.setEnabled(false, proxy: proxy) }
         case .enableProxy:
             guard let redis else { return }
-            _ = try await redis.proxies.setEnabled(true, proxy: redis.proxyName)
+            for proxy in try await proxyNames(for: target) { _ = try await redis.proxies.setEnabled(true, proxy: proxy) }
         case .redisStop:
             if let redis { await Self.stopCleanly(redis) }
         case .redisKill:
@@ -258,20 +350,24 @@ final class VariantRunner {
             guard let redis else { return }
             await Self.stopCleanly(redis)
             try await redis.server.restart()
+            // A new process: the configuration changed at run time (password, limits) is gone with the old one.
+            redisPassword = nil
         case .deploy:
-            let count = live.count
+            let slots = live.map(\.slot)
             retired += live
-            live = (0..<count).map { _ in makeInstance() }
+            live = []
+            for slot in slots { live.append(try await makeInstance(slot: slot)) }
         case .coldStart(let count):
-            live += (0..<count).map { _ in makeInstance() }
+            for _ in 0..<count { live.append(try await makeInstance()) }
         case .removeKVConfiguration:
             kvConfigured = false
             for instance in live { await instance.cache.replaceKVStore(nil) }
         case .restoreKVConfiguration:
-            guard let redis else { return }
+            guard redis != nil else { return }
             kvConfigured = true
-            let endpoint = try RedisEndpoint(url: redis.url)
             for instance in live {
+                guard let proxy = try await self.endpoint(forSlot: instance.slot) else { continue }
+                let endpoint = try RedisEndpoint(url: proxy.url)
                 await instance.cache.replaceKVStore(RedisStore(endpoint: endpoint, configuration: redisConfiguration, logger: cacheLogger))
             }
         case .settle:
@@ -284,33 +380,21 @@ final class VariantRunner {
             if milliseconds > 0 { try await Task.sleep(for: .milliseconds(milliseconds)) }
         case .mark:
             break
+        case .foreignWrite(let write):
+            guard let redis else { return }
+            foreignWriteCount += 1
+            let writer = ForeignWriter(session: redis.admin, password: redisPassword, seed: scenario.workload.seed)
+            let written = try await writer.perform(write, occurrence: foreignWriteCount)
+            logger.info("foreign write", metadata: ["keys": "\(written)", "content": "\(write.content.name)"])
+        case .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword, .redisDebugSleep,
+             .redisMaxMemory:
+            _ = try await performServerFault(action)
         }
     }
 
     /// Stops redis-server the way an operator would: SIGTERM, on which it saves (persistence on) and exits.
     static func stopCleanly(_ redis: RedisSide) async {
         await redis.server.stop()
-    }
-
-    /// The proxy's toxic for a scenario file's description.
-    static func toxic(_ specification: ToxicSpecification) throws -> Toxic {
-        let attributes = specification.attributes
-        func value(_ name: String) -> Int { attributes[name] ?? 0 }
-        let kind: ToxicKind
-        switch specification.type {
-        case "latency": kind = .latency(latency: value("latency"), jitter: value("jitter"))
-        case "bandwidth": kind = .bandwidth(rate: value("rate"))
-        case "slow_close": kind = .slowClose(delay: value("delay"))
-        case "timeout": kind = .timeout(timeout: value("timeout"))
-        case "reset_peer": kind = .resetPeer(timeout: value("timeout"))
-        case "slicer":
-            kind = .slicer(averageSize: value("average_size"), sizeVariation: value("size_variation"), delay: value("delay"))
-        case "limit_data": kind = .limitData(bytes: value("bytes"))
-        default: throw ScenarioRunError("unknown toxic type '\(specification.type)'")
-        }
-        return Toxic(
-            name: specification.name, stream: specification.stream == "upstream" ? .upstream : .downstream,
-            toxicity: specification.toxicity, kind: kind)
     }
 
     // MARK: - Results
@@ -340,17 +424,58 @@ final class VariantRunner {
         return summary
     }
 
-    private func makeResult(statistics: CacheStatisticsSummary, durationSeconds: Double) -> VariantResult {
+    /// Reads the counters that are not in the request records: the caches' statistics, the proxy's accepted
+    /// connections, and CPU time.
+    private func readCounters() async -> RunCounters {
+        var counters = RunCounters()
+        for instance in live + retired {
+            let statistics = instance.cache.statistics()
+            counters.protocolErrors += statistics.kvErrorsByClass["protocol", default: 0]
+            counters.malformedEntries += statistics.malformedEntries
+            counters.backgroundWritesLost += statistics.backgroundWriteFailures + statistics.backgroundWritesDropped
+            counters.kvErrors += statistics.kvErrorsByClass.filter { $0.key != "not_configured" }.values.reduce(0, +)
+        }
+        if let redis {
+            for proxy in allProxyNames {
+                counters.acceptedConnections += (try? await redis.proxies.acceptedConnectionCount(of: proxy)) ?? 0
+            }
+            if let pid = redis.server.processIdentifier,
+               let seconds = try? await DedicatedThread.run({ RunCounters.cpuSeconds(ofProcess: pid) }) {
+                counters.redisCPU = (pid, seconds)
+            }
+        }
+        counters.runnerCPUSeconds = RunCounters.processCPUSeconds()
+        return counters
+    }
+
+    private func makeResult(statistics: CacheStatisticsSummary, endCounters: RunCounters, durationSeconds: Double) -> VariantResult {
         let analyzer = MetricAnalyzer(records: records)
         let end = elapsedMilliseconds
         var phaseResults: [PhaseResult] = []
         for (index, phase) in phases.enumerated() {
             let phaseEnd = index + 1 < phases.count ? phases[index + 1].start : end
+            var phaseMetrics = analyzer.metrics(since: phase.start) { $0.phase == index }
+            let closing = index + 1 < phaseCounters.count ? phaseCounters[index + 1] : endCounters
+            closing.difference(since: phaseCounters[index], milliseconds: phaseEnd - phase.start, into: &phaseMetrics)
             phaseResults.append(PhaseResult(
                 name: phase.name, fault: phase.fault, startMilliseconds: phase.start, endMilliseconds: phaseEnd,
-                metrics: analyzer.metrics(since: phase.start) { $0.phase == index }))
+                metrics: phaseMetrics))
         }
-        let metrics = analyzer.metrics()
+        var instanceResults: [InstanceResult] = []
+        for slot in 0..<nextSlot {
+            func inSlot(_ record: RequestRecord) -> Bool { slotOfInstance[record.instance] == slot }
+            let slotPhases = phases.enumerated().map { index, phase in
+                PhaseResult(
+                    name: phase.name, fault: phase.fault, startMilliseconds: phase.start,
+                    endMilliseconds: index + 1 < phases.count ? phases[index + 1].start : end,
+                    metrics: analyzer.metrics(since: phase.start) { $0.phase == index && inSlot($0) })
+            }
+            instanceResults.append(InstanceResult(
+                slot: slot, proxy: proxyBySlot[slot]?.name ?? redis?.sharedProxy?.name ?? "none",
+                metrics: analyzer.metrics(where: inSlot), phases: slotPhases))
+        }
+        var metrics = analyzer.metrics()
+        endCounters.difference(since: phaseCounters[0], milliseconds: end, into: &metrics)
         let calls = origin.callCounts
         var problems = records.compactMap { record -> String? in
             if let failure = record.failure { return "request #\(record.index) failed: \(failure)" }
@@ -366,6 +491,6 @@ final class VariantRunner {
             requestSlices: analyzer.requestSlices(),
             cacheStatistics: statistics, originKBCalls: calls.kb, originLLMCalls: calls.llm,
             instancesCreated: nextInstanceID, events: events, problemSamples: Array(problems.prefix(8)),
-            durationSeconds: durationSeconds)
+            durationSeconds: durationSeconds, instances: instanceResults)
     }
 }
