@@ -67,10 +67,12 @@ struct ReportInsights {
                 let overhead = phase.metrics.maxCacheOverheadMilliseconds
                 if overhead >= 0.5 * deadline {
                     let waited = phase.metrics.fallbacksByClass["timeout"] ?? 0
+                    let refused = phase.metrics.fallbacksByClass["circuit_open"] ?? 0
+                    // The cache has a circuit breaker (issue 11): recommend tuning it, not adding one.
                     next.append("In `\(scenario.name)` phase `\(phase.name)`, requests waited up to \(ms(overhead)) in the cache "
-                        + "(deadline \(ms(deadline))) before falling back; \(waited) of \(phase.metrics.fallbacks) fallbacks were timeouts. "
-                        + "A circuit breaker with half-open probes would fail fast after the first failures instead of "
-                        + "letting each request find out on its own, up to the deadline.")
+                        + "(deadline \(ms(deadline))) before falling back; \(waited) of \(phase.metrics.fallbacks) fallbacks were timeouts "
+                        + "and \(refused) were refused at once by the open circuit breaker. If the timeouts dominate, lower the "
+                        + "breaker's opening threshold (`CacheConfiguration.circuitBreaker`) or the KV deadline.")
                 } else {
                     achieved.append("In `\(scenario.name)` phase `\(phase.name)` the KV failure cost at most \(ms(overhead)) per request "
                         + "(deadline \(ms(deadline))) over \(phase.metrics.fallbacks) fallbacks.")

@@ -7,9 +7,13 @@ final class BenchmarkRecorder {
         self.filter = filter
     }
 
-    /// Whether the case `name` is to run.
+    /// Whether the case `name` is to run: the filter is a comma-separated list; an item matches names that
+    /// contain it, or, written `=name`, only that exact name (so one case runs alone, without its variants).
     func wants(_ name: String) -> Bool {
-        filter.map { name.contains($0) } ?? true
+        guard let filter else { return true }
+        return filter.split(separator: ",").contains { item in
+            item.first == "=" ? name == item.dropFirst() : name.contains(item)
+        }
     }
 
     /// Runs `measure` if the case is wanted, and keeps the better of this round and earlier ones.

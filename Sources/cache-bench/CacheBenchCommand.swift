@@ -32,13 +32,18 @@ struct CacheBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "RedisStore.Configuration.spin in microseconds (how long a lone caller and the I/O thread spin before sleeping; 0 = off).")
     var spinMicros: Int = 0
 
-    @Option(name: .long, help: "Run only the cases whose name contains this text (baselines included by name too).")
+    @Option(name: .long, help: "Stop each RedisStore/TieredCache case after this many operations instead of after its time (for callgrind instruction counts and perf context-switch counts per operation).")
+    var operations: Int?
+
+    @Option(name: .long, help: "Run only the cases whose name contains this text (baselines included by name too); a comma-separated list of such texts, where `=name` matches that case exactly.")
     var filter: String?
 
     mutating func run() async throws {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
+        if let operations, operations <= 0 { throw ValidationError("--operations must be positive") }
         guard concurrency > 0, concurrency <= 10_000 else { throw ValidationError("--concurrency must be in 1…10000") }
         guard rounds > 0, rounds <= 100 else { throw ValidationError("--rounds must be in 1…100") }
+        let fixedOperations = operations
         let duration = Duration.milliseconds(Int64(seconds * 1000 / Double(rounds)))
         var logger = Logger(label: "cache-bench")
         logger.logLevel = .warning
@@ -50,7 +55,8 @@ struct CacheBenchCommand: AsyncParsableCommand {
         storeConfiguration.spin = .microseconds(max(0, spinMicros))
         let store = RedisStore(endpoint: endpoint, configuration: storeConfiguration, logger: logger)
         let cache = TieredCache(
-            configuration: CacheConfiguration(namespace: "bench", memory: .init(maximumEntries: 10_000, maximumBytes: 256 << 20)),
+            // The 1 MiB case's envelope is a little over 1 MiB: the limit is raised so it is a hit, not refused.
+            configuration: CacheConfiguration(namespace: "bench", memory: .init(maximumEntries: 10_000, maximumBytes: 256 << 20), maximumEntryBytes: 2 << 20),
             kvStore: store, logger: logger)
 
         // The KV cases read one key each: the main one at --value-bytes, and the 10 KiB and 1 MiB variants.
@@ -90,12 +96,12 @@ struct CacheBenchCommand: AsyncParsableCommand {
                     try await HiredisBaseline.run(name: "hiredis.get.c1\(suffix)", port: port, key: "bench:raw\(suffix)", duration: duration)
                 }
                 try await recorder.run("redisstore.get.c1\(suffix)") {
-                    try await ConcurrentCaseRunner.run(name: "redisstore.get.c1\(suffix)", concurrency: 1, duration: duration) {
+                    try await ConcurrentCaseRunner.run(name: "redisstore.get.c1\(suffix)", concurrency: 1, duration: duration, operations: fixedOperations) {
                         _ = try await store.get("bench:raw\(suffix)", deadline: .now + .seconds(2))
                     }
                 }
                 try await recorder.run("tieredcache.get.kvhit.c1\(suffix)") {
-                    try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1\(suffix)", concurrency: 1, duration: duration) {
+                    try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1\(suffix)", concurrency: 1, duration: duration, operations: fixedOperations) {
                         guard await cache.lookup("question\(suffix)").tier == .kv else { throw ValidationError("kv hit expected") }
                     }
                 }
@@ -107,26 +113,26 @@ struct CacheBenchCommand: AsyncParsableCommand {
             }
             try await recorder.run("redisstore.get.c1.loaded") {
                 try await BusyThread.around {
-                    try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.loaded", concurrency: 1, duration: duration) {
+                    try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.loaded", concurrency: 1, duration: duration, operations: fixedOperations) {
                         _ = try await store.get("bench:raw", deadline: .now + .seconds(2))
                     }
                 }
             }
             try await recorder.run("tieredcache.get.kvhit.c1.loaded") {
                 try await BusyThread.around {
-                    try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.loaded", concurrency: 1, duration: duration) {
+                    try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.loaded", concurrency: 1, duration: duration, operations: fixedOperations) {
                         guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                     }
                 }
             }
             // The same, with the caller preferring the store's I/O thread as its executor (no thread hops).
             try await recorder.run("redisstore.get.c1.exec") {
-                try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.exec", concurrency: 1, duration: duration, executor: store.executor) {
+                try await ConcurrentCaseRunner.run(name: "redisstore.get.c1.exec", concurrency: 1, duration: duration, operations: fixedOperations, executor: store.executor) {
                     _ = try await store.get("bench:raw", deadline: .now + .seconds(2))
                 }
             }
             try await recorder.run("tieredcache.get.kvhit.c1.exec") {
-                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.exec", concurrency: 1, duration: duration, executor: store.executor) {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c1.exec", concurrency: 1, duration: duration, operations: fixedOperations, executor: store.executor) {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                 }
             }
@@ -140,17 +146,17 @@ struct CacheBenchCommand: AsyncParsableCommand {
                 }
             }
             try await recorder.run("redisstore.get.c\(concurrency)") {
-                try await ConcurrentCaseRunner.run(name: "redisstore.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
+                try await ConcurrentCaseRunner.run(name: "redisstore.get.c\(concurrency)", concurrency: concurrency, duration: duration, operations: fixedOperations) {
                     _ = try await store.get("bench:raw", deadline: .now + .seconds(2))
                 }
             }
             try await recorder.run("tieredcache.get.kvhit.c\(concurrency)") {
-                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency)", concurrency: concurrency, duration: duration) {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency)", concurrency: concurrency, duration: duration, operations: fixedOperations) {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                 }
             }
             try await recorder.run("tieredcache.get.kvhit.c\(concurrency).exec") {
-                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, executor: store.executor) {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, operations: fixedOperations, executor: store.executor) {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                 }
             }

@@ -2,17 +2,23 @@ import Histogram
 
 /// Runs an async operation from `concurrency` tasks for a fixed time, timing every call: on the cooperative
 /// pool as application callers would, or preferring `executor` (the store's I/O thread).
+///
+/// With `operations`, the case stops after that many calls in all instead of after `duration`: a fixed
+/// amount of work, so that instruction counts (`valgrind --tool=callgrind`) and context switches
+/// (`perf stat`) can be divided by the number of operations, which timing on a loaded machine cannot give.
 enum ConcurrentCaseRunner {
     static func run(
         name: String,
         concurrency: Int,
         duration: Duration,
+        operations limit: Int? = nil,
         executor: (any TaskExecutor)? = nil,
         operation: @escaping @Sendable () async throws -> Void
     ) async throws -> BenchmarkResult {
         let clock = ContinuousClock()
         let started = clock.now
-        let end = started + duration
+        let end = limit == nil ? started + duration : started + .seconds(86_400)
+        let budget = OperationBudget(limit: limit)
         let (operations, latencies) = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
             for _ in 0..<concurrency {
                 group.addTask(executorPreference: executor) {
@@ -21,6 +27,7 @@ enum ConcurrentCaseRunner {
                     while true {
                         let before = clock.now
                         if before >= end { break }
+                        if !budget.take() { break }
                         try await operation()
                         _ = latencies.record((clock.now - before).nanoseconds)
                         operations += 1

@@ -10,6 +10,10 @@ final class ScriptedKVStore: KVStore {
     private let values = Mutex<[String: [UInt8]]>([:])
     private let failure = Mutex<(error: KVError, operations: Set<Operation>)?>(nil)
     private let shutDown = Atomic<Bool>(false)
+    private let callCounts = Mutex<[Operation: Int]>([:])
+
+    /// How many calls of `operation` reached the store (scripted failures included).
+    func calls(_ operation: Operation) -> Int { callCounts.withLock { $0[operation, default: 0] } }
 
     /// The store's operations, to script a failure for some of them only.
     enum Operation: Hashable, CaseIterable {
@@ -35,6 +39,7 @@ final class ScriptedKVStore: KVStore {
     var keys: [String] { values.withLock { Array($0.keys) } }
 
     private func check(_ operation: Operation) throws(KVError) {
+        callCounts.withLock { $0[operation, default: 0] += 1 }
         if let (error, operations) = failure.withLock({ $0 }), operations.contains(operation) { throw error }
     }
 

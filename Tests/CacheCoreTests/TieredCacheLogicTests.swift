@@ -26,7 +26,9 @@ struct TieredCacheLogicTests {
     ])
     func fallback(code: KVError.Code) async throws {
         let store = ScriptedKVStore()
-        let cache = TieredCache(kvStore: store, logger: logger)
+        // The classification itself, without the breaker (an `auth` failure would open it at once; its own
+        // behaviour is TieredCacheCircuitBreakerTests').
+        let cache = TieredCache(configuration: CacheConfiguration(circuitBreaker: .disabled), kvStore: store, logger: logger)
         await cache.set("q", CacheEntry(text: "answer", source: .llm))
         await cache.waitForBackgroundWrites()
         store.fail(with: KVError(code, "scripted"))

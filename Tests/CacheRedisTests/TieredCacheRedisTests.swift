@@ -14,11 +14,13 @@ struct TieredCacheRedisTests {
         _ server: RedisServer,
         namespace: String = "pcache",
         deadline: Duration = .seconds(2),
-        defaultTTL: Duration? = .seconds(3600)
+        defaultTTL: Duration? = .seconds(3600),
+        staleWindow: Duration? = .seconds(3600)
     ) throws -> TieredCache {
         let store = RedisStore(endpoint: try RedisEndpoint(url: server.url), logger: logger)
         return TieredCache(
-            configuration: CacheConfiguration(namespace: namespace, kvDeadline: deadline, defaultTTL: defaultTTL),
+            configuration: CacheConfiguration(
+                namespace: namespace, kvDeadline: deadline, defaultTTL: defaultTTL, staleWindow: staleWindow),
             kvStore: store, logger: logger)
     }
 
@@ -99,11 +101,25 @@ struct TieredCacheRedisTests {
         await other.shutdown()
     }
 
+    @Test("with a stale window the Redis TTL is the fresh TTL plus the window (fail-safe)")
+    func staleWindowTTL() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let cache = try makeCache(server, staleWindow: .seconds(600))
+        await cache.set("k", CacheEntry(text: "v", source: .kb), ttl: .seconds(60))
+        #expect(await cache.waitForBackgroundWrites())
+        let reply = try await server.command(["PTTL", "pcache:k"])
+        let milliseconds = Int(reply.dropFirst().prefix { $0.isNumber }) ?? 0
+        #expect(milliseconds > 600_000 && milliseconds <= 660_000)
+        await cache.shutdown()
+    }
+
     @Test("entries expire in both tiers")
     func ttlExpiry() async throws {
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
-        let cache = try makeCache(server)
+        // Without a stale window, so that the key's Redis TTL is the entry's TTL.
+        let cache = try makeCache(server, staleWindow: nil)
         let ttl = Duration.seconds(2)
         let setAt = ContinuousClock.now
         await cache.set("short", CacheEntry(text: "v", source: .kb), ttl: ttl)

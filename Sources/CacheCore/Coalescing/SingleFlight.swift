@@ -33,6 +33,9 @@ final class SingleFlight<Value: Sendable>: Sendable {
     /// How many keys have an operation running now.
     var inFlight: Int { state.withLock { $0.flights.count } }
 
+    /// How many callers wait for `key`'s operation now (the leader included).
+    func waiters(for key: String) -> Int { state.withLock { $0.flights[key]?.waiters.count ?? 0 } }
+
     /// Returns the outcome of `operation` for `key`, started now unless one is already running.
     func run(
         _ key: String,

@@ -1,4 +1,4 @@
-/// How a ``TieredCache`` behaves: namespace, deadline, TTL and memory bounds.
+/// How a ``TieredCache`` behaves: namespace, deadline, TTL, memory bounds, circuit breaker and fail-safe.
 public struct CacheConfiguration: Sendable {
     /// The prefix of every KV key (`<namespace>:<key>`); ``TieredCache/invalidate(_:)`` never reaches
     /// outside it, so several applications can share one Redis database.
@@ -30,6 +30,24 @@ public struct CacheConfiguration: Sendable {
     /// envelope is over it is refused and stored in neither tier. Both are counted in
     /// ``CacheStatistics/entriesTooLarge``, never as KV errors.
     public var maximumEntryBytes: Int
+    /// When the KV tier is declared down and how it is probed (issue 11); on by default. While open, KV
+    /// calls fail at once with `circuit_open` (a fallback) instead of each waiting for ``kvDeadline``.
+    public var circuitBreaker: CircuitBreakerPolicy
+    /// The bounds of the queue of failed background writes replayed once the KV tier is back.
+    public var pendingWrites: PendingWriteLimits
+    /// Fail-safe: how long past its fresh lifetime (its TTL) an entry is kept as a stale fallback, served
+    /// (marked stale) only by ``TieredCache/getOrCompute(_:ttl:staleWindow:softTimeout:compute:)`` when
+    /// `compute` throws or is slower than the soft timeout. `nil` or zero turns fail-safe off.
+    ///
+    /// The KV TTL becomes TTL + stale window, so Redis holds each key that long: with the defaults (1 h
+    /// TTL, 1 h window) a key that is not asked again stays twice as long, so the KV tier's memory for a
+    /// steady flow of distinct questions is up to twice what it was (the memory tier's bounds do not
+    /// change; stale entries there are evicted like any other).
+    public var staleWindow: Duration?
+    /// Fail-safe: how long ``TieredCache/getOrCompute(_:ttl:staleWindow:softTimeout:compute:)`` waits for
+    /// `compute` before answering with a stale entry, when it has one; the computation goes on in the
+    /// background and refreshes both tiers. `nil` (the default) waits as long as `compute` takes.
+    public var softTimeout: Duration?
 
     /// Creates a configuration; every value has the default the plan calls for.
     public init(
@@ -40,7 +58,11 @@ public struct CacheConfiguration: Sendable {
         maximumKeyBytes: Int = 1 << 20,
         maximumBackgroundWrites: Int = 8192,
         invalidationBatchSize: Int = 500,
-        maximumEntryBytes: Int = 1 << 20
+        maximumEntryBytes: Int = 1 << 20,
+        circuitBreaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
+        pendingWrites: PendingWriteLimits = PendingWriteLimits(),
+        staleWindow: Duration? = .seconds(3600),
+        softTimeout: Duration? = nil
     ) {
         self.namespace = namespace
         self.kvDeadline = kvDeadline
@@ -50,6 +72,10 @@ public struct CacheConfiguration: Sendable {
         self.maximumBackgroundWrites = max(1, maximumBackgroundWrites)
         self.invalidationBatchSize = max(1, invalidationBatchSize)
         self.maximumEntryBytes = max(1, maximumEntryBytes)
+        self.circuitBreaker = circuitBreaker
+        self.pendingWrites = pendingWrites
+        self.staleWindow = staleWindow.flatMap { $0 > .zero ? $0 : nil }
+        self.softTimeout = softTimeout.flatMap { $0 > .zero ? $0 : nil }
     }
 
     /// The longest namespace accepted, in bytes.

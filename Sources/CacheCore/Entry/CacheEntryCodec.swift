@@ -13,6 +13,15 @@ import Foundation
 ///   (±100 000 000 days): an entry with a timestamp outside it (`1e19`, `-1e300`) is malformed, a miss;
 ///   the writer clamps into it, so a huge TTL still writes a readable entry. Fractional and negative
 ///   values inside the range are accepted (a negative `expiresAt` is simply expired).
+/// - `staleUntil` (optional, epoch milliseconds, later than `expiresAt`): the end of the entry's
+///   stale-allowed lifetime (fail-safe). After `expiresAt` the entry is no longer fresh; until
+///   `staleUntil` a reader may serve it only as a stale answer, marked stale, when the origin fails or is
+///   slow. It is an optional field of version 1 rather than a version 2 on purpose: readers without
+///   fail-safe ignore fields they do not know and go on honouring `expiresAt`, so to them the entry is a
+///   correct fresh hit until `expiresAt` and a miss afterwards, never an error and never a stale answer
+///   served as fresh; and they can still overwrite it (a version bump would make them treat every entry
+///   as a newer one they must not overwrite). The KV TTL is the stale instant, so the key outlives
+///   `expiresAt`.
 /// - `key` is the cache key the entry was written for, and it is mandatory: a reader serves an entry only
 ///   for the key it names, so a value can never be returned for another key, even when replies are paired
 ///   with the wrong command or the backend key mapping is wrong. An entry without `key` (another writer's)
@@ -52,8 +61,10 @@ public enum CacheEntryCodec {
     public struct Decoded: Sendable, Hashable {
         /// The entry.
         public var entry: CacheEntry
-        /// When the entry expires, if it was written with a TTL.
+        /// When the entry expires (stops being fresh), if it was written with a TTL.
         public var expiresAt: Date?
+        /// When its stale-allowed lifetime ends, if it has one beyond ``expiresAt``.
+        public var staleUntil: Date?
     }
 
     private struct Envelope: Codable {
@@ -64,8 +75,12 @@ public enum CacheEntryCodec {
         var source: String?
         var createdAt: Double?
         var expiresAt: Double?
+        var staleUntil: Double?
 
-        init(v: Int, key: String?, value: String? = nil, valueBase64: String? = nil, source: String?, createdAt: Double?, expiresAt: Double?) {
+        init(
+            v: Int, key: String?, value: String? = nil, valueBase64: String? = nil, source: String?, createdAt: Double?,
+            expiresAt: Double?, staleUntil: Double? = nil
+        ) {
             self.v = v
             self.key = key
             self.value = value
@@ -73,6 +88,7 @@ public enum CacheEntryCodec {
             self.source = source
             self.createdAt = createdAt
             self.expiresAt = expiresAt
+            self.staleUntil = staleUntil
         }
 
         /// The envelope from the fast parser, or `nil` when any field is not of its expected type (the
@@ -94,9 +110,12 @@ public enum CacheEntryCodec {
                 }
             }
             guard let key = string("key"), let value = string("value"), let valueBase64 = string("valueBase64"),
-                let source = string("source"), let createdAt = number("createdAt"), let expiresAt = number("expiresAt")
+                let source = string("source"), let createdAt = number("createdAt"), let expiresAt = number("expiresAt"),
+                let staleUntil = number("staleUntil")
             else { return nil }
-            return Envelope(v: v, key: key, value: value, valueBase64: valueBase64, source: source, createdAt: createdAt, expiresAt: expiresAt)
+            return Envelope(
+                v: v, key: key, value: value, valueBase64: valueBase64, source: source, createdAt: createdAt,
+                expiresAt: expiresAt, staleUntil: staleUntil)
         }
     }
 
@@ -104,14 +123,18 @@ public enum CacheEntryCodec {
         var v: Int?
     }
 
-    /// Encodes `entry`, written for `key`, with an optional expiry.
-    public static func encode(_ entry: CacheEntry, key: String, expiresAt: Date?) -> [UInt8] {
+    /// Encodes `entry`, written for `key`, with an optional expiry and an optional end of its
+    /// stale-allowed lifetime (written only when later than `expiresAt`).
+    public static func encode(_ entry: CacheEntry, key: String, expiresAt: Date?, staleUntil: Date? = nil) -> [UInt8] {
+        let expiry = expiresAt.map(clampedTimestamp)
+        let stale = staleUntil.map(clampedTimestamp).flatMap { stale in expiry.map { stale > $0 } == true ? stale : nil }
         var envelope = Envelope(
             v: currentVersion,
             key: key,
             source: entry.source.rawValue,
             createdAt: clampedTimestamp(entry.createdAt),
-            expiresAt: expiresAt.map(clampedTimestamp)
+            expiresAt: expiry,
+            staleUntil: stale
         )
         if let text = entry.text {
             envelope.value = text
@@ -168,7 +191,9 @@ public enum CacheEntryCodec {
             throw .malformed("no value")
         }
         guard let source = envelope.source else { throw .malformed("no source") }
-        for (name, timestamp) in [("createdAt", envelope.createdAt), ("expiresAt", envelope.expiresAt)] {
+        for (name, timestamp) in [
+            ("createdAt", envelope.createdAt), ("expiresAt", envelope.expiresAt), ("staleUntil", envelope.staleUntil),
+        ] {
             if let timestamp, !timestampRange.contains(timestamp) {
                 throw .malformed("\(name) outside ±8.64e15 ms")
             }
@@ -176,7 +201,11 @@ public enum CacheEntryCodec {
         let createdAt = envelope.createdAt.map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date(timeIntervalSince1970: 0)
         return Decoded(
             entry: CacheEntry(bytes: value, source: CacheEntry.Source(rawValue: source), createdAt: createdAt),
-            expiresAt: envelope.expiresAt.map { Date(timeIntervalSince1970: $0 / 1000) }
+            expiresAt: envelope.expiresAt.map { Date(timeIntervalSince1970: $0 / 1000) },
+            // A stale instant is meaningful only after a fresh one; otherwise it is ignored.
+            staleUntil: envelope.staleUntil.flatMap { stale in
+                envelope.expiresAt.map { stale > $0 } == true ? Date(timeIntervalSince1970: stale / 1000) : nil
+            }
         )
     }
 }

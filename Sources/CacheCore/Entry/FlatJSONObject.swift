@@ -33,7 +33,9 @@ struct FlatJSONObject {
         mutating func parseObject() -> [String: Value]? {
             skipWhitespace()
             guard consume(UInt8(ascii: "{")) else { return nil }
-            var fields: [String: Value] = [:]
+            // Sized for an envelope's six fields up front: growing from empty rehashed it three times, which
+            // showed as 2.5% of all samples of a KV hit at c64.
+            var fields = [String: Value](minimumCapacity: 8)
             skipWhitespace()
             if consume(UInt8(ascii: "}")) { return finish(fields) }
             while true {

@@ -6,6 +6,9 @@ struct LRUStorage {
         var entry: CacheEntry
         var size: Int
         var expiresAt: ContinuousClock.Instant?
+        /// When the entry stops being fresh; `nil` when it is fresh until ``expiresAt``. Between the two it
+        /// is kept only as a stale fallback (fail-safe).
+        var freshUntil: ContinuousClock.Instant?
         var previous: Int
         var next: Int
     }
@@ -28,7 +31,7 @@ struct LRUStorage {
     var count: Int { index.count }
     var keys: Dictionary<String, Int>.Keys { index.keys }
 
-    mutating func get(_ key: String, now: ContinuousClock.Instant) -> (entry: CacheEntry, expiresAt: ContinuousClock.Instant?)? {
+    mutating func get(_ key: String, now: ContinuousClock.Instant) -> MemoryTier.Read? {
         guard let slot = index[key] else { return nil }
         if let expiresAt = nodes[slot].expiresAt, expiresAt <= now {
             unlinkAndFree(slot)
@@ -36,19 +39,26 @@ struct LRUStorage {
             return nil
         }
         moveToFront(slot)
-        return (nodes[slot].entry, nodes[slot].expiresAt)
+        return MemoryTier.Read(
+            entry: nodes[slot].entry, freshUntil: nodes[slot].freshUntil ?? nodes[slot].expiresAt,
+            expiresAt: nodes[slot].expiresAt)
     }
 
-    mutating func insert(_ key: String, entry: CacheEntry, size: Int, expiresAt: ContinuousClock.Instant?) {
+    mutating func insert(
+        _ key: String, entry: CacheEntry, size: Int, expiresAt: ContinuousClock.Instant?,
+        freshUntil: ContinuousClock.Instant? = nil
+    ) {
         if let slot = index[key] {
             bytes += size - nodes[slot].size
             nodes[slot].entry = entry
             nodes[slot].size = size
             nodes[slot].expiresAt = expiresAt
+            nodes[slot].freshUntil = freshUntil
             moveToFront(slot)
             return
         }
-        let node = Node(key: key, entry: entry, size: size, expiresAt: expiresAt, previous: Self.none, next: head)
+        let node = Node(
+            key: key, entry: entry, size: size, expiresAt: expiresAt, freshUntil: freshUntil, previous: Self.none, next: head)
         let slot: Int
         if let free = freeSlots.popLast() {
             nodes[free] = node

@@ -46,29 +46,54 @@ public final class MemoryTier: Sendable {
         self.storage = Mutex(LRUStorage())
     }
 
-    /// The entry at `key` if present and not expired; marks it most recently used.
-    public func get(_ key: String, now: ContinuousClock.Instant = .now) -> CacheEntry? {
-        storage.withLock { $0.get(key, now: now)?.entry }
+    /// An entry as held by the tier, fresh or kept only as a stale fallback.
+    public struct Read: Sendable, Hashable {
+        /// The entry.
+        public var entry: CacheEntry
+        /// When it stops being fresh (`nil`: never).
+        public var freshUntil: ContinuousClock.Instant?
+        /// When it is dropped, stale copy included (`nil`: never).
+        public var expiresAt: ContinuousClock.Instant?
+
+        /// Whether the entry is past its fresh lifetime at `now` (kept only for fail-safe answers).
+        public func isStale(at now: ContinuousClock.Instant) -> Bool { freshUntil.map { $0 <= now } ?? false }
     }
 
-    /// Like ``get(_:now:)``, also returning when the entry expires.
+    /// The entry at `key` if present and fresh; marks it most recently used. A stale copy kept for
+    /// fail-safe answers is never returned here (see ``read(_:now:)``).
+    public func get(_ key: String, now: ContinuousClock.Instant = .now) -> CacheEntry? {
+        getWithExpiry(key, now: now)?.entry
+    }
+
+    /// Like ``get(_:now:)``, also returning when the entry stops being fresh.
     public func getWithExpiry(
         _ key: String, now: ContinuousClock.Instant = .now
     ) -> (entry: CacheEntry, expiresAt: ContinuousClock.Instant?)? {
+        guard let read = read(key, now: now), !read.isStale(at: now) else { return nil }
+        return (read.entry, read.freshUntil)
+    }
+
+    /// The entry at `key`, fresh or stale (until its stale lifetime ends), with both instants.
+    public func read(_ key: String, now: ContinuousClock.Instant = .now) -> Read? {
         storage.withLock { $0.get(key, now: now) }
     }
 
     /// Stores `entry` at `key`, expiring at `expiresAt` if given; returns `false` (storing nothing) when the
     /// entry alone is larger than the byte limit.
+    ///
+    /// `freshUntil`, when earlier than `expiresAt`, ends the entry's fresh lifetime: after it the entry is
+    /// kept only as a stale fallback, returned by ``read(_:now:)`` but not by ``get(_:now:)``.
     @discardableResult
-    public func set(_ key: String, _ entry: CacheEntry, expiresAt: ContinuousClock.Instant?) -> Bool {
+    public func set(
+        _ key: String, _ entry: CacheEntry, expiresAt: ContinuousClock.Instant?, freshUntil: ContinuousClock.Instant? = nil
+    ) -> Bool {
         let size = key.utf8.count + entry.value.count + Self.entryOverhead
         guard size <= limits.maximumBytes else {
             storage.withLock { _ = $0.remove(key) }
             return false
         }
         storage.withLock { storage in
-            storage.insert(key, entry: entry, size: size, expiresAt: expiresAt)
+            storage.insert(key, entry: entry, size: size, expiresAt: expiresAt, freshUntil: freshUntil)
             storage.enforce(limits, now: .now)
         }
         return true

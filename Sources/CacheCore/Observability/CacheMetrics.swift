@@ -9,6 +9,11 @@ import Synchronization
 /// - `cache_fallbacks_total{namespace, operation}`
 /// - `cache_background_writes_total{namespace, result=ok|error|dropped}`
 /// - `cache_entries_too_large_total{namespace, operation=get|set}`
+/// - `cache_pending_writes_total{namespace, result=queued|replayed|dropped}` (writes kept for replay)
+/// - `cache_stale_answers_total{namespace, reason=origin_error|origin_soft_timeout}`
+/// - `cache_shared_computations_total{namespace}` (single-flight followers)
+/// - `cache_kv_circuit_state{namespace}` and `cache_kv_circuit_transitions_total{namespace, to}` (see
+///   ``CircuitBreaker``)
 final class CacheMetrics: Sendable {
     /// The KV operations the cache performs.
     enum Operation: String, CaseIterable {
@@ -27,6 +32,12 @@ final class CacheMetrics: Sendable {
     let backgroundDropped: Counter
     let tooLargeRead: Counter
     let tooLargeWrite: Counter
+    let pendingQueued: Counter
+    let pendingReplayed: Counter
+    let pendingDropped: Counter
+    let staleOriginError: Counter
+    let staleSoftTimeout: Counter
+    let sharedComputations: Counter
     private let errorCounters = Mutex<[String: Counter]>([:])
     private let factory: any MetricsFactory
 
@@ -54,6 +65,15 @@ final class CacheMetrics: Sendable {
         backgroundDropped = Counter(label: "cache_background_writes_total", dimensions: base + [("result", "dropped")], factory: factory)
         tooLargeRead = Counter(label: "cache_entries_too_large_total", dimensions: base + [("operation", "get")], factory: factory)
         tooLargeWrite = Counter(label: "cache_entries_too_large_total", dimensions: base + [("operation", "set")], factory: factory)
+        pendingQueued = Counter(label: "cache_pending_writes_total", dimensions: base + [("result", "queued")], factory: factory)
+        pendingReplayed = Counter(label: "cache_pending_writes_total", dimensions: base + [("result", "replayed")], factory: factory)
+        pendingDropped = Counter(label: "cache_pending_writes_total", dimensions: base + [("result", "dropped")], factory: factory)
+        staleOriginError = Counter(
+            label: "cache_stale_answers_total", dimensions: base + [("reason", CacheResult.StaleReason.originError.rawValue)], factory: factory)
+        staleSoftTimeout = Counter(
+            label: "cache_stale_answers_total", dimensions: base + [("reason", CacheResult.StaleReason.originSoftTimeout.rawValue)],
+            factory: factory)
+        sharedComputations = Counter(label: "cache_shared_computations_total", dimensions: base, factory: factory)
     }
 
     func recordLatency(_ duration: Duration, operation: Operation, succeeded: Bool) {
@@ -73,6 +93,13 @@ final class CacheMetrics: Sendable {
             return created
         }
         counter.increment()
+    }
+
+    /// Counts what a change to the pending-write queue did, from its counts before and after.
+    func recordPendingChange(from before: PendingWriteQueue.Counts, to after: PendingWriteQueue.Counts) {
+        if after.queued > before.queued { pendingQueued.increment(by: after.queued - before.queued) }
+        if after.replayed > before.replayed { pendingReplayed.increment(by: after.replayed - before.replayed) }
+        if after.dropped > before.dropped { pendingDropped.increment(by: after.dropped - before.dropped) }
     }
 
     func recordFallback(operation: Operation) {

@@ -53,6 +53,23 @@ public struct CacheStatistics: Sendable, Codable, Hashable {
     public var memoryBytes: Int
     /// Memory entries evicted to respect the limits.
     public var memoryEvictions: Int
+    /// The KV circuit breaker's state now, or `nil` without a KV tier or with the breaker disabled.
+    public var circuitState: CircuitState?
+    /// Failed background writes waiting to be replayed now.
+    public var pendingWrites: Int
+    /// Failed background writes kept for replay, since the cache was created.
+    public var pendingWritesQueued: Int
+    /// Kept writes handed back to the KV tier once it was back.
+    public var pendingWritesReplayed: Int
+    /// Kept writes dropped: replaced by a newer one for the key, expired, over a bound, or invalidated.
+    public var pendingWritesDropped: Int
+    /// Stale answers served by `getOrCompute` (fail-safe), by ``CacheResult/StaleReason`` raw value.
+    public var staleAnswersByReason: [String: Int]
+    /// `getOrCompute` calls answered by another caller's concurrent computation (single-flight).
+    public var sharedComputations: Int
+
+    /// All stale answers served, whatever the reason.
+    public var staleAnswers: Int { staleAnswersByReason.values.reduce(0, +) }
 
     /// Share of lookups answered by either tier (0 when there were none).
     public var hitRate: Double { lookups == 0 ? 0 : Double(kvHits + memoryHits) / Double(lookups) }

@@ -24,6 +24,8 @@ final class StatisticsRecorder: Sendable {
         var supersededReads = 0
         var supersededWrites = 0
         var entriesTooLarge = 0
+        var staleAnswersByReason: [String: Int] = [:]
+        var sharedComputations = 0
         // Microseconds; up to an hour, 3 significant digits.
         var kvLatency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
@@ -72,8 +74,14 @@ final class StatisticsRecorder: Sendable {
     func recordSupersededRead() { counts.withLock { $0.supersededReads += 1 } }
     func recordSupersededWrite() { counts.withLock { $0.supersededWrites += 1 } }
     func recordEntryTooLarge() { counts.withLock { $0.entriesTooLarge += 1 } }
+    func recordStaleAnswer(_ reason: CacheResult.StaleReason) {
+        counts.withLock { $0.staleAnswersByReason[reason.rawValue, default: 0] += 1 }
+    }
+    func recordSharedComputation() { counts.withLock { $0.sharedComputations += 1 } }
 
-    func snapshot(mode: String, memory: MemoryTier.Usage) -> CacheStatistics {
+    func snapshot(
+        mode: String, memory: MemoryTier.Usage, circuitState: CircuitState?, pending: (count: Int, counts: PendingWriteQueue.Counts)
+    ) -> CacheStatistics {
         counts.withLock { counts in
             let histogram = counts.kvLatency
             let latency = histogram.totalCount == 0
@@ -110,7 +118,14 @@ final class StatisticsRecorder: Sendable {
                 entriesTooLarge: counts.entriesTooLarge,
                 memoryEntries: memory.entries,
                 memoryBytes: memory.bytes,
-                memoryEvictions: memory.evictions)
+                memoryEvictions: memory.evictions,
+                circuitState: circuitState,
+                pendingWrites: pending.count,
+                pendingWritesQueued: pending.counts.queued,
+                pendingWritesReplayed: pending.counts.replayed,
+                pendingWritesDropped: pending.counts.dropped,
+                staleAnswersByReason: counts.staleAnswersByReason,
+                sharedComputations: counts.sharedComputations)
         }
     }
 }

@@ -22,16 +22,20 @@ final class CircuitBreaker: Sendable {
     private let onClose: @Sendable () -> Void
 
     /// Creates a closed breaker; `onClose` runs (outside the lock) each time a probe closes it.
-    init(policy: CircuitBreakerPolicy, namespace: String, backend: String, logger: Logger, onClose: @escaping @Sendable () -> Void = {}) {
+    init(
+        policy: CircuitBreakerPolicy, namespace: String, backend: String, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, onClose: @escaping @Sendable () -> Void = {}
+    ) {
         machine = Mutex(CircuitBreakerStateMachine(policy: policy, now: .now, seed: UInt64(truncatingIfNeeded: namespace.hashValue)))
         var logger = logger
         logger[metadataKey: "backend"] = "\(backend)"
         self.logger = logger
-        gauge = Gauge(label: "cache_kv_circuit_state", dimensions: [("namespace", namespace)])
+        gauge = Gauge(label: "cache_kv_circuit_state", dimensions: [("namespace", namespace)], factory: metricsFactory)
         var counters: [String: Counter] = [:]
         for state in [CircuitState.open, .halfOpen, .closed] {
             counters[state.rawValue] = Counter(
-                label: "cache_kv_circuit_transitions_total", dimensions: [("namespace", namespace), ("to", state.rawValue)])
+                label: "cache_kv_circuit_transitions_total", dimensions: [("namespace", namespace), ("to", state.rawValue)],
+                factory: metricsFactory)
         }
         transitions = counters
         self.onClose = onClose

@@ -13,6 +13,9 @@ struct PendingWriteQueue: Sendable {
         /// The invalidation generation the write belongs to (a write older than an invalidation that
         /// matched it must not be replayed).
         let generation: UInt64
+        /// When the entry stops being fresh (`nil`: fresh until ``expiresAt``); ``expiresAt`` is then the end
+        /// of its stale window.
+        var freshUntil: ContinuousClock.Instant? = nil
 
         var bytes: Int { key.backendKey.utf8.count + entry.value.count + 64 }
     }

@@ -6,12 +6,22 @@ public struct CacheLookup: Sendable, Hashable {
     public var tier: CacheTier?
     /// The class of the KV failure during this lookup, when the KV tier failed and memory served instead.
     public var kvError: KVError.Code?
+    /// On a miss, a copy past its fresh lifetime but inside its stale window (fail-safe), which
+    /// ``TieredCache/getOrCompute(_:ttl:staleWindow:softTimeout:compute:)`` may serve, marked stale, when
+    /// the origin fails. Never served by ``TieredCache/get(_:)``.
+    public var staleEntry: CacheEntry?
+    /// The tier that held ``staleEntry``.
+    public var staleTier: CacheTier?
 
     /// Creates a lookup result.
-    public init(entry: CacheEntry?, tier: CacheTier?, kvError: KVError.Code?) {
+    public init(
+        entry: CacheEntry?, tier: CacheTier?, kvError: KVError.Code?, staleEntry: CacheEntry? = nil, staleTier: CacheTier? = nil
+    ) {
         self.entry = entry
         self.tier = tier
         self.kvError = kvError
+        self.staleEntry = staleEntry
+        self.staleTier = staleTier
     }
 
     /// Whether the KV tier failed and the lookup fell back to memory.

@@ -24,6 +24,8 @@ extension TieredCache {
         let generation = invalidations.begin(glob)
         defer { invalidations.end(generation) }
         let memoryRemoved = memory.removeAll(matching: glob)
+        // Kept writes it matches are never replayed (those kept later carry an older epoch: the fence skips them).
+        changePendingWrites { $0.removeAll(matching: glob) }
         guard let store = currentStore else {
             return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: 0, kvError: nil, kvComplete: false)
         }

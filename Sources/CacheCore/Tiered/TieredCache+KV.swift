@@ -5,6 +5,8 @@ import CoreMetrics
 extension TieredCache {
     enum KVReadOutcome {
         case hit(CacheEntry)
+        /// Past its fresh lifetime, inside its stale window: a miss, kept as a fail-safe fallback.
+        case stale(CacheEntry)
         case miss
         case failed(KVError.Code)
     }
@@ -47,14 +49,29 @@ extension TieredCache {
             return .miss
         }
         newerEntries.forget(key.normalized)
+        let now = ContinuousClock.now
         var memoryExpiry: ContinuousClock.Instant?
+        var freshUntil: ContinuousClock.Instant?
+        var isStale = false
         if let expiresAt = decoded.expiresAt {
-            guard let expiry = Self.memoryExpiry(for: expiresAt, now: .now) else { return .miss }
-            memoryExpiry = expiry
+            freshUntil = Self.memoryExpiry(for: expiresAt, now: now)
+            memoryExpiry = freshUntil
+            if let staleUntil = decoded.staleUntil {
+                memoryExpiry = Self.memoryExpiry(for: staleUntil, now: now)
+                guard memoryExpiry != nil else { return .miss }
+                if freshUntil == nil {
+                    isStale = true
+                    freshUntil = now
+                }
+            }
+            guard memoryExpiry != nil else { return .miss }
         } else if let ttl = configuration.defaultTTL {
-            memoryExpiry = .now + ttl
+            memoryExpiry = now + ttl
         }
-        memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry)
+        // A stale copy never replaces what memory holds (possibly a fresher answer whose KV write failed).
+        if !isStale || memory.read(key.normalized, now: now) == nil {
+            memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry, freshUntil: freshUntil)
+        }
         // Stored first, checked after (see InvalidationFence.isSuperseded): an invalidation of this key
         // that began after the lookup started wins, and the value read before it is neither kept nor served.
         if invalidations.isSuperseded(key.normalized, since: epoch) {
@@ -63,6 +80,7 @@ extension TieredCache {
             logger.debug("cache_kv_read_superseded", metadata: ["key": "\(Self.loggable(key.normalized))"])
             return .miss
         }
+        if isStale { return .stale(decoded.entry) }
         logger.debug("cache_kv_hit", metadata: [
             "key": "\(Self.loggable(key.normalized))",
             "latency_us": "\(elapsed / .microseconds(1))",
@@ -81,11 +99,15 @@ extension TieredCache {
         return now + .milliseconds(Int64(min(remaining, longest) * 1000))
     }
 
-    /// The envelope stored for `entry` at `key` with `ttl`, or `nil` (logged and counted) when it is over
-    /// ``CacheConfiguration/maximumEntryBytes``.
-    func encodeWithinLimit(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?) -> [UInt8]? {
-        let expiresAt = ttl.map { Date().addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
-        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt)
+    /// The envelope stored for `entry` at `key` with `ttl` (and a stale window past it), or `nil` (logged
+    /// and counted) when it is over ``CacheConfiguration/maximumEntryBytes``.
+    func encodeWithinLimit(_ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, staleWindow: Duration?) -> [UInt8]? {
+        let now = Date()
+        let expiresAt = ttl.map { now.addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
+        let staleUntil = expiresAt.flatMap { fresh in
+            staleWindow.map { fresh.addingTimeInterval(Double($0 / .milliseconds(1)) / 1000) }
+        }
+        let bytes = CacheEntryCodec.encode(entry, key: key.normalized, expiresAt: expiresAt, staleUntil: staleUntil)
         guard bytes.count <= configuration.maximumEntryBytes else {
             recordEntryTooLarge(key, operation: .set, bytes: bytes.count)
             return nil
@@ -157,18 +179,23 @@ extension TieredCache {
     /// ``CacheConfiguration/maximumEntryBytes`` is never sent (logged and counted).
     @discardableResult
     func writeInBackground(
-        _ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, store: any KVStore, epoch: UInt64, encoded: [UInt8]? = nil
+        _ key: CacheKey, _ entry: CacheEntry, ttl: Duration?, staleWindow: Duration?, store: any KVStore, epoch: UInt64,
+        encoded: [UInt8]? = nil
     ) -> Bool {
         if newerEntries.contains(key.normalized) {
             statisticsRecorder.recordOverwriteAvoided()
             logger.debug("cache_kv_write_skipped", metadata: ["key": "\(Self.loggable(key.normalized))", "reason": "newer_entry"])
             return false
         }
-        guard let bytes = encoded ?? encodeWithinLimit(key, entry, ttl: ttl) else { return false }
+        guard let bytes = encoded ?? encodeWithinLimit(key, entry, ttl: ttl, staleWindow: staleWindow) else { return false }
+        let started = ContinuousClock.now
+        let lifetime = PendingLifetime(started: started, ttl: ttl, staleWindow: staleWindow)
         guard let ticket = backgroundWrites.tryStart() else {
             statisticsRecorder.recordBackgroundWriteDropped()
             metrics.backgroundDropped.increment()
             logger.debug("cache_kv_write_dropped", metadata: ["key": "\(Self.loggable(key.normalized))"])
+            // Too many writes running means a slow KV tier: keep it for when the tier is back.
+            keepForReplay(key, entry, lifetime: lifetime, epoch: epoch)
             return false
         }
         if invalidations.isSuperseded(key.normalized, since: epoch) {
@@ -178,19 +205,24 @@ extension TieredCache {
             return false
         }
         statisticsRecorder.recordBackgroundWrite()
+        // The KV TTL is the whole stale-allowed lifetime: the key must outlive its fresh instant.
+        let kvTTL = ttl.map { $0 + (staleWindow ?? .zero) }
         Task {
             defer { backgroundWrites.finish(ticket) }
             let started = ContinuousClock.now
             do throws(KVError) {
-                try await store.set(key.backendKey, value: bytes, ttl: ttl, deadline: started + configuration.kvDeadline)
+                try await store.set(key.backendKey, value: bytes, ttl: kvTTL, deadline: started + configuration.kvDeadline)
                 let elapsed = ContinuousClock.now - started
                 statisticsRecorder.recordKVLatency(elapsed)
                 metrics.recordLatency(elapsed, operation: .set, succeeded: true)
                 metrics.backgroundOK.increment()
+                // The tier takes writes again: what failed meanwhile can be shared now.
+                replayPendingWritesIfAny()
             } catch {
                 statisticsRecorder.recordBackgroundWriteFailure()
                 metrics.backgroundError.increment()
                 recordKVFailure(error, operation: .set, key: key, started: started)
+                if Self.isWorthReplaying(error) { keepForReplay(key, entry, lifetime: lifetime, epoch: epoch) }
             }
             // An invalidation of this key began while the write was in flight. It waited for the write
             // before its SCAN, but only up to the deadline: if it gave up, the old value may have landed
@@ -232,7 +264,10 @@ extension TieredCache {
         ]
         if let key { metadata["key"] = "\(Self.loggable(key.normalized))" }
         if let prefix = error.serverErrorPrefix { metadata["server_error"] = "\(prefix)" }
-        if let suppressed = errorLogThrottle.admit(error.code) {
+        if error.code == .circuitOpen {
+            // The breaker logs its transitions; each refused call is counted, never a warning of its own.
+            logger.debug("cache_kv_error", metadata: metadata)
+        } else if let suppressed = errorLogThrottle.admit(error.code) {
             if suppressed > 0 { metadata["suppressed_since_last"] = "\(suppressed)" }
             logger.warning("cache_kv_error", metadata: metadata)
         } else {

@@ -63,6 +63,11 @@ public final class TieredCache: Sendable {
     let errorLogThrottle = ErrorLogThrottle()
     let invalidations = InvalidationFence()
     let newerEntries: NewerEntryKeys
+    /// Failed background writes kept for replay once the KV tier is back (see ``TieredCache+Resilience``).
+    let pendingWrites: Mutex<PendingWriteQueue>
+    /// Concurrent `getOrCompute` calls for one key share one computation.
+    let computations = SingleFlight<CacheEntry>()
+    let metricsFactory: any MetricsFactory
     /// Whether ``CacheConfiguration/namespace`` passed validation; if not, no KV store is ever used.
     let namespaceIsValid: Bool
 
@@ -81,6 +86,9 @@ public final class TieredCache: Sendable {
         self.metrics = CacheMetrics(namespace: configuration.namespace, factory: metricsFactory)
         self.backgroundWrites = BackgroundWrites(limit: configuration.maximumBackgroundWrites)
         self.newerEntries = NewerEntryKeys(retention: configuration.defaultTTL ?? .seconds(3600))
+        self.pendingWrites = Mutex(PendingWriteQueue(
+            maximumEntries: configuration.pendingWrites.maximumEntries, maximumBytes: configuration.pendingWrites.maximumBytes))
+        self.metricsFactory = metricsFactory
         let problem = CacheConfiguration.namespaceProblem(configuration.namespace)
         self.namespaceIsValid = problem == nil
         if let problem {
@@ -92,7 +100,9 @@ public final class TieredCache: Sendable {
             // Refused: the store is never used, so release its connections.
             if let kvStore { Task { await kvStore.shutdown() } }
         }
-        self.store = Mutex(problem == nil ? kvStore : nil)
+        self.store = Mutex(nil)
+        // Wrapped once `self` is whole: the breaker calls back into the cache when it closes.
+        if problem == nil, let kvStore { store.withLock { $0 = wrapInBreaker(kvStore) } }
         logger.info("cache_mode", metadata: [
             "mode": "\(problem == nil ? kvStore?.backendName ?? "memory-only" : "memory-only")",
             "namespace": "\(configuration.namespace)",
@@ -105,7 +115,8 @@ public final class TieredCache: Sendable {
     /// The backend in use: its ``KVStore/backendName``, or `"memory-only"`.
     public var mode: String { store.withLock { $0?.backendName } ?? "memory-only" }
 
-    /// The entry at `key` from the first tier that has it, or `nil`. Never throws.
+    /// The fresh entry at `key` from the first tier that has it, or `nil`. Never throws; never returns a
+    /// stale copy kept for fail-safe.
     public func get(_ key: String) async -> CacheEntry? {
         await lookup(key).entry
     }
@@ -122,72 +133,70 @@ public final class TieredCache: Sendable {
         let epoch = invalidations.epoch
         var kvError: KVError.Code?
         var kvMissed = false
+        var stale: (entry: CacheEntry, tier: CacheTier)?
         if let store = currentStore {
             switch await readFromKV(cacheKey, store: store, epoch: epoch) {
             case .hit(let entry):
                 statisticsRecorder.recordLookup(.kvHit, fellBack: false)
                 metrics.kvHit.increment()
                 return CacheLookup(entry: entry, tier: .kv, kvError: nil)
+            case .stale(let entry):
+                kvMissed = true
+                stale = (entry, .kv)
             case .miss:
                 kvMissed = true
             case .failed(let code):
                 kvError = code
             }
         }
-        if let (entry, expiresAt) = memory.getWithExpiry(cacheKey.normalized) {
-            logger.debug("cache_memory_hit", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "fallback": "\(kvError != nil)"])
-            statisticsRecorder.recordLookup(.memoryHit, fellBack: kvError != nil)
-            metrics.memoryHit.increment()
-            if kvMissed, let store = currentStore {
-                // The plan's "return + save to KV": another instance, or this one after a deploy, finds it there.
-                let ttl = expiresAt.map { $0 - ContinuousClock.now }
-                if ttl.map({ $0 > .milliseconds(1) }) ?? true,
-                   writeInBackground(cacheKey, entry, ttl: ttl, store: store, epoch: epoch) {
-                    statisticsRecorder.recordWriteBack()
+        let now = ContinuousClock.now
+        if let read = memory.read(cacheKey.normalized, now: now) {
+            if !read.isStale(at: now) {
+                logger.debug("cache_memory_hit", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "fallback": "\(kvError != nil)"])
+                statisticsRecorder.recordLookup(.memoryHit, fellBack: kvError != nil)
+                metrics.memoryHit.increment()
+                if kvMissed, let store = currentStore {
+                    // The plan's "return + save to KV": another instance, or this one after a deploy, finds it there.
+                    let ttl = read.freshUntil.map { $0 - now }
+                    let staleWindow = read.freshUntil.flatMap { fresh in read.expiresAt.map { $0 - fresh } }
+                    if ttl.map({ $0 > .milliseconds(1) }) ?? true,
+                       writeInBackground(cacheKey, read.entry, ttl: ttl, staleWindow: staleWindow, store: store, epoch: epoch) {
+                        statisticsRecorder.recordWriteBack()
+                    }
                 }
+                return CacheLookup(entry: read.entry, tier: .memory, kvError: kvError)
             }
-            return CacheLookup(entry: entry, tier: .memory, kvError: kvError)
+            if stale == nil { stale = (read.entry, .memory) }
         }
         logger.debug("cache_memory_miss", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
         statisticsRecorder.recordLookup(.miss, fellBack: kvError != nil)
         metrics.miss.increment()
-        return CacheLookup(entry: nil, tier: nil, kvError: kvError)
+        return CacheLookup(entry: nil, tier: nil, kvError: kvError, staleEntry: stale?.entry, staleTier: stale?.tier)
     }
 
     /// Stores `entry` at `key`: in memory at once, and in the KV tier in the background.
     ///
-    /// `ttl` defaults to ``CacheConfiguration/defaultTTL``. A KV failure leaves the entry in memory and is
-    /// logged as `cache_kv_error`; the caller never waits for, nor hears about, the KV write. An entry whose
-    /// envelope is over ``CacheConfiguration/maximumEntryBytes`` is refused (`cache_entry_too_large`) and
-    /// stored in neither tier.
-    public func set(_ key: String, _ entry: CacheEntry, ttl: Duration? = nil) async {
+    /// `ttl` (the fresh lifetime) defaults to ``CacheConfiguration/defaultTTL``; `staleWindow` (how long
+    /// past it the entry is kept as a fail-safe fallback) to ``CacheConfiguration/staleWindow``. The KV TTL
+    /// is their sum. A KV failure leaves the entry in memory, is logged as `cache_kv_error` and the write is
+    /// kept for replay; the caller never waits for, nor hears about, the KV write. An entry whose envelope
+    /// is over ``CacheConfiguration/maximumEntryBytes`` is refused (`cache_entry_too_large`) and stored in
+    /// neither tier.
+    public func set(_ key: String, _ entry: CacheEntry, ttl: Duration? = nil, staleWindow: Duration? = nil) async {
         guard let cacheKey = makeKey(key) else { return }
         let ttl = ttl ?? configuration.defaultTTL
         if let ttl, ttl <= .zero { return }
-        guard let encoded = encodeWithinLimit(cacheKey, entry, ttl: ttl) else { return }
+        // Without a fresh lifetime there is nothing to be stale after.
+        let staleWindow = ttl == nil ? nil : (staleWindow ?? configuration.staleWindow).flatMap { $0 > .zero ? $0 : nil }
+        guard let encoded = encodeWithinLimit(cacheKey, entry, ttl: ttl, staleWindow: staleWindow) else { return }
         let epoch = invalidations.epoch
-        memory.set(cacheKey.normalized, entry, expiresAt: ttl.map { ContinuousClock.now + $0 })
+        let now = ContinuousClock.now
+        let freshUntil = ttl.map { now + $0 }
+        memory.set(
+            cacheKey.normalized, entry, expiresAt: freshUntil.map { $0 + (staleWindow ?? .zero) }, freshUntil: freshUntil)
         if let store = currentStore {
-            writeInBackground(cacheKey, entry, ttl: ttl, store: store, epoch: epoch, encoded: encoded)
+            writeInBackground(cacheKey, entry, ttl: ttl, staleWindow: staleWindow, store: store, epoch: epoch, encoded: encoded)
         }
-    }
-
-    /// The route's whole flow: look `key` up; on a miss run `compute` (the knowledge base, then the LLM),
-    /// store its answer, and return it.
-    ///
-    /// Only `compute`'s own error is thrown; the cache's failures never are.
-    public func getOrCompute(
-        _ key: String,
-        ttl: Duration? = nil,
-        compute: @Sendable () async throws -> CacheEntry
-    ) async throws -> CacheResult {
-        let found = await lookup(key)
-        if let entry = found.entry, let tier = found.tier {
-            return CacheResult(entry: entry, origin: tier == .kv ? .kv : .memory, kvError: found.kvError)
-        }
-        let entry = try await compute()
-        await set(key, entry, ttl: ttl)
-        return CacheResult(entry: entry, origin: .computed, kvError: found.kvError)
     }
 
     /// Swaps the KV backend at runtime; `nil` makes the cache memory-only from now on (the plan's
@@ -202,8 +211,9 @@ public final class TieredCache: Sendable {
             await newStore?.shutdown()
             return
         }
+        let wrapped = newStore.map(wrapInBreaker)
         let previous = store.withLock { current in
-            defer { current = newStore }
+            defer { current = wrapped }
             return current
         }
         logger.notice("cache_mode", metadata: [
@@ -226,7 +236,9 @@ public final class TieredCache: Sendable {
 
     /// A snapshot of what the cache has done so far.
     public func statistics() -> CacheStatistics {
-        statisticsRecorder.snapshot(mode: mode, memory: memory.usage)
+        statisticsRecorder.snapshot(
+            mode: mode, memory: memory.usage, circuitState: circuitState,
+            pending: pendingWrites.withLock { ($0.count, $0.counts) })
     }
 
     /// Returns once every background KV write started before this call has finished, or when `timeout`

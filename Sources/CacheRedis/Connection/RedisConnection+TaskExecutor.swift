@@ -10,12 +10,12 @@ import Glibc
 extension RedisConnection: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let accepted = state.withLock { state in
-            guard !state.exited else { return false }
+        let (accepted, wake) = state.withLock { state in
+            guard !state.exited else { return (false, false) }
             state.jobs.append(unowned)
-            Self.wake(&state)
-            return true
+            return (true, Self.claimWakeUp(&state))
         }
+        if wake { wakeUp() }
         // After shutdown the thread is gone; the task must still run somewhere.
         if !accepted { globalConcurrentExecutor.enqueue(ExecutorJob(unowned)) }
     }

@@ -19,6 +19,12 @@ struct PendingCommand: Sendable {
 /// Callers never touch the socket: they enqueue and, only when the I/O thread is asleep in `poll`, write
 /// the wake-up pipe. Whatever piles up while the thread is busy goes out in the next single write, which is
 /// what shares round trips between concurrent callers.
+///
+/// The pipe is written after the lock is released, never under it: Swift's `Mutex` on Linux is a
+/// priority-inheritance futex that does not spin for long, so a woken I/O thread that finds the lock still
+/// held (by the caller in its `write` system call) sleeps on it again, and every caller queued behind
+/// pays a futex round trip. Both pipe ends stay open until the connection is freed (`deinit`), so the
+/// descriptor a caller writes can never have been closed and reused in between.
 final class RedisConnection: Sendable {
     /// Whether new commands are taken.
     enum Admission: Sendable {
@@ -38,8 +44,6 @@ final class RedisConnection: Sendable {
         var queue: [PendingCommand] = []
         /// True while the I/O thread sleeps (or is about to) in `poll` and must be woken through the pipe.
         var ioThreadSleeping = false
-        /// The wake-up pipe's write end; -1 once the thread has exited and closed it.
-        var wakeDescriptor: Int32
         var exited = false
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         /// Jobs of tasks that prefer this connection's I/O thread as their executor.
@@ -51,8 +55,11 @@ final class RedisConnection: Sendable {
     }
 
     let state: Mutex<State>
-    /// The wake-up pipe's read end, polled and drained by the I/O thread (which closes it as it exits).
+    /// The wake-up pipe's read end, polled and drained by the I/O thread; closed in `deinit`.
     let wakeReadDescriptor: Int32
+    /// The wake-up pipe's write end (-1 if the pipe could not be created); closed in `deinit`, so it stays
+    /// valid for as long as anyone can call ``wakeUp()``.
+    let wakeWriteDescriptor: Int32
     let endpoint: RedisEndpoint
     let configuration: RedisStore.Configuration
     let resolver: any RedisHostResolver
@@ -81,7 +88,7 @@ final class RedisConnection: Sendable {
         // A pipe rather than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
         var ends: [Int32] = [-1, -1]
         let created = pipe(&ends) == 0
-        var initial = State(wakeDescriptor: created ? ends[1] : -1)
+        var initial = State()
         if created {
             for end in ends {
                 _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
@@ -92,8 +99,16 @@ final class RedisConnection: Sendable {
             initial.exited = true
         }
         self.wakeReadDescriptor = created ? ends[0] : -1
+        self.wakeWriteDescriptor = created ? ends[1] : -1
         self.state = Mutex(initial)
         self.deadlineGuard = RedisDeadlineGuard()
+    }
+
+    deinit {
+        if wakeWriteDescriptor >= 0 {
+            Glibc.close(wakeWriteDescriptor)
+            Glibc.close(wakeReadDescriptor)
+        }
     }
 
     /// Starts the I/O thread (once), unless the wake-up pipe could not be created.
@@ -127,19 +142,19 @@ final class RedisConnection: Sendable {
     /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
     func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
         let slot = RedisReplySlot(deadline: deadline)
-        let (refusal, wakeGuard): (KVError?, Bool) = state.withLock { state in
+        let (refusal, wakeIOThread, wakeGuard): (KVError?, Bool, Bool) = state.withLock { state in
             switch state.admission {
             case .shutDown:
-                return (KVError(.shutDown, "the Redis store was shut down"), false)
+                return (KVError(.shutDown, "the Redis store was shut down"), false, false)
             case .failingFast(let error):
-                return (error, false)
+                return (error, false, false)
             case .holding, .accepting:
                 state.queue.append(PendingCommand(command: command, slot: slot))
-                Self.wake(&state)
-                return (nil, state.watch.add(slot))
+                return (nil, Self.claimWakeUp(&state), state.watch.add(slot))
             }
         }
         if let refusal { return .failure(refusal) }
+        if wakeIOThread { wakeUp() }
         if wakeGuard { deadlineGuard.wake() }
         let alone = outstanding.wrappingAdd(1, ordering: .relaxed).oldValue == 0
         // Never on the I/O thread itself (a task preferring its executor): it would spin instead of reading.
@@ -161,13 +176,20 @@ final class RedisConnection: Sendable {
         return result
     }
 
-    /// Writes the wake-up pipe if the I/O thread sleeps. Written under the lock so the descriptor cannot be
-    /// closed (and its number reused) between the check and the write.
-    static func wake(_ state: inout State) {
-        guard state.ioThreadSleeping else { return }
+    /// Under the lock: whether the I/O thread sleeps and this caller is the one to wake it (then it must
+    /// call ``wakeUp()`` once the lock is released).
+    static func claimWakeUp(_ state: inout State) -> Bool {
+        guard state.ioThreadSleeping else { return false }
         state.ioThreadSleeping = false
+        return true
+    }
+
+    /// Writes the wake-up pipe; called outside the lock (see the type's comment). A byte that arrives
+    /// after the thread woke for another reason only costs one spurious loop iteration.
+    func wakeUp() {
+        guard wakeWriteDescriptor >= 0 else { return }
         var byte: UInt8 = 1
-        _ = Glibc.write(state.wakeDescriptor, &byte, 1)
+        _ = Glibc.write(wakeWriteDescriptor, &byte, 1)
     }
 
     /// Whether the connection currently takes commands (connected, or holding for the first connect).
@@ -187,12 +209,9 @@ final class RedisConnection: Sendable {
             state.admission = .shutDown
             let queued = state.queue
             state.queue = []
-            if state.wakeDescriptor >= 0 {
-                var byte: UInt8 = 1
-                _ = Glibc.write(state.wakeDescriptor, &byte, 1)
-            }
             return queued
         }
+        wakeUp()
         for pending in abandoned {
             pending.slot.resume(.failure(KVError(.shutDown, "the Redis store was shut down")))
         }
@@ -214,10 +233,11 @@ final class RedisConnection: Sendable {
 
     /// Called on the resolver's thread: hands the result to the I/O thread and wakes it.
     func deliverResolution(attempt: Int, _ result: Result<[RedisSocketAddress], KVError>) {
-        state.withLock { state in
+        let wake = state.withLock { state in
             state.resolution = (attempt, result)
-            Self.wake(&state)
+            return Self.claimWakeUp(&state)
         }
+        if wake { wakeUp() }
     }
 
     // MARK: - I/O thread side
@@ -271,14 +291,9 @@ final class RedisConnection: Sendable {
         state.withLock { $0.ioThreadSleeping = false }
     }
 
-    /// Called by the I/O thread as it exits: closes the wake-up pipe and releases ``waitForExit()``.
+    /// Called by the I/O thread as it exits: releases ``waitForExit()`` (the pipe is closed in `deinit`).
     func finish() {
         let (waiters, orphanedJobs, wakeGuard) = state.withLock { state in
-            if state.wakeDescriptor >= 0 {
-                Glibc.close(state.wakeDescriptor)
-                Glibc.close(wakeReadDescriptor)
-            }
-            state.wakeDescriptor = -1
             state.exited = true
             let waiters = state.exitWaiters
             state.exitWaiters = []

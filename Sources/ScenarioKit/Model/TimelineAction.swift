@@ -34,6 +34,14 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case pause(milliseconds: Int, scaledInQuickMode: Bool)
     /// Only opens a phase.
     case mark
+    /// Makes `share` of the origin's calls fail (1 = all).
+    case originFail(share: Double)
+    /// Multiplies the origin's latencies by `factor`.
+    case originSlow(factor: Double)
+    /// Ends `origin-fail` and `origin-slow`.
+    case originRestore
+    /// Changes the knowledge base's truth for `share` of the questions (1 = all).
+    case kbUpdate(share: Double)
     /// Freezes redis-server (SIGSTOP): it keeps its sockets, accepts nothing and answers nothing.
     case redisFreeze
     /// Thaws a frozen redis-server (SIGCONT).
@@ -73,6 +81,10 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .settle: return "settle"
         case .pause: return "pause"
         case .mark: return "mark"
+        case .originFail: return "origin-fail"
+        case .originSlow: return "origin-slow"
+        case .originRestore: return "origin-restore"
+        case .kbUpdate: return "kb-update"
         case .redisFreeze: return "redis-freeze"
         case .redisThaw: return "redis-thaw"
         case .redisClientPause: return "redis-client-pause"
@@ -90,6 +102,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     public static let allNames = [
         "add-toxic", "remove-toxic", "disable-proxy", "enable-proxy", "redis-stop", "redis-kill", "redis-restart",
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
+        "origin-fail", "origin-slow", "origin-restore", "kb-update",
         "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
         "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear",
     ]
@@ -109,7 +122,8 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
              .restoreKVConfiguration, .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword,
              .redisDebugSleep, .redisMaxMemory, .foreignWrite, .restFault, .restFaultClear:
             return true
-        case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark:
+        case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark, .originFail, .originSlow, .originRestore,
+             .kbUpdate:
             return false
         }
     }
@@ -131,6 +145,9 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .pause(let milliseconds, _): return "pause \(milliseconds) ms"
         case .removeKVConfiguration: return "remove the KV configuration (rollback)"
         case .restoreKVConfiguration: return "restore the KV configuration"
+        case .originFail(let share): return "origin fails \(Int((share * 100).rounded())) % of calls"
+        case .originSlow(let factor): return "origin latency ×\(factor)"
+        case .kbUpdate(let share): return "knowledge base updates \(Int((share * 100).rounded())) % of answers"
         case .redisFreeze: return "freeze redis-server (SIGSTOP)"
         case .redisThaw: return "thaw redis-server (SIGCONT)"
         case .redisClientPause(let milliseconds, let writesOnly):

@@ -50,6 +50,9 @@ public struct Topology: Sendable, Hashable {
     public var memoryMaximumEntries: Int
     /// The longest wait between Redis reconnection attempts, in milliseconds (`nil`: the store's default).
     public var reconnectBackoffMaximumMilliseconds: Int?
+    /// The cache's fail-safe soft timeout, in milliseconds (`softTimeoutMs`; `nil`: none): how long
+    /// `getOrCompute` waits for the origin before answering with a stale entry, when it has one.
+    public var softTimeoutMilliseconds: Int?
     /// Whether the instances share one fault proxy or each has its own.
     public var proxies: ProxyLayout
 
@@ -63,6 +66,7 @@ public struct Topology: Sendable, Hashable {
         routing: Routing = .random,
         memoryMaximumEntries: Int = 10_000,
         reconnectBackoffMaximumMilliseconds: Int? = nil,
+        softTimeoutMilliseconds: Int? = nil,
         proxies: ProxyLayout = .shared
     ) {
         self.proxies = proxies
@@ -74,5 +78,6 @@ public struct Topology: Sendable, Hashable {
         self.routing = routing
         self.memoryMaximumEntries = memoryMaximumEntries
         self.reconnectBackoffMaximumMilliseconds = reconnectBackoffMaximumMilliseconds
+        self.softTimeoutMilliseconds = softTimeoutMilliseconds
     }
 }

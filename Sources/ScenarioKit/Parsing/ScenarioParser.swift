@@ -93,6 +93,7 @@ public enum ScenarioParser {
             memoryMaximumEntries: try reader.int("memoryMaximumEntries", default: 10_000, in: 1...10_000_000),
             reconnectBackoffMaximumMilliseconds: reader.has("reconnectBackoffMaxMs")
                 ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
+            softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
         try reader.finish()
         return topology
@@ -214,6 +215,10 @@ public enum ScenarioParser {
                 action = .pause(milliseconds: try reader.int("ms", in: 0...600_000),
                                 scaledInQuickMode: try reader.bool("scaledInQuickMode", default: true))
             case "mark": action = .mark
+            case "origin-fail": action = .originFail(share: try reader.double("share", default: 1, in: 0...1))
+            case "origin-slow": action = .originSlow(factor: try reader.double("factor", default: 10, in: 0...10_000))
+            case "origin-restore": action = .originRestore
+            case "kb-update": action = .kbUpdate(share: try reader.double("share", default: 1, in: 0...1))
             case "redis-freeze": action = .redisFreeze
             case "redis-thaw": action = .redisThaw
             case "redis-client-pause":

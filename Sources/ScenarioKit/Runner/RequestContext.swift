@@ -22,6 +22,8 @@ struct RequestContext: Sendable {
         let cache = instance.cache
         let origin = origin
         let ttl = ttl
+        // The knowledge base may change during the request (`kb-update`): either version is then right.
+        let versionAtStart = origin.version(of: question)
         let outcome: Result<CacheResult, any Error>? = await FirstResult.value(within: limit) {
             do {
                 let result = try await cache.getOrCompute(question, ttl: ttl) {
@@ -63,7 +65,8 @@ struct RequestContext: Sendable {
                 record.unscaledOriginMilliseconds = 0
             }
             record.kvError = result.kvError?.name
-            if case .wrong(let reason) = oracle.check(question: question, answer: result.entry) {
+            if case .wrong(let reason) = oracle.check(
+                question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart) {
                 record.wrongAnswer = reason
             }
         }
