@@ -90,33 +90,6 @@ public enum CacheEntryCodec {
             self.expiresAt = expiresAt
             self.staleUntil = staleUntil
         }
-
-        /// The envelope from the fast parser, or `nil` when any field is not of its expected type (the
-        /// Codable path then decides, with its own error).
-        static func fromFlat(_ object: FlatJSONObject) -> Envelope? {
-            guard case .number(let version)? = object["v"], let v = Int(exactly: version) else { return nil }
-            func string(_ name: String) -> String?? {
-                switch object[name] {
-                case nil, .null?: return .some(nil)
-                case .string(let text)?: return .some(text)
-                default: return nil
-                }
-            }
-            func number(_ name: String) -> Double?? {
-                switch object[name] {
-                case nil, .null?: return .some(nil)
-                case .number(let value)?: return .some(value)
-                default: return nil
-                }
-            }
-            guard let key = string("key"), let value = string("value"), let valueBase64 = string("valueBase64"),
-                let source = string("source"), let createdAt = number("createdAt"), let expiresAt = number("expiresAt"),
-                let staleUntil = number("staleUntil")
-            else { return nil }
-            return Envelope(
-                v: v, key: key, value: value, valueBase64: valueBase64, source: source, createdAt: createdAt,
-                expiresAt: expiresAt, staleUntil: staleUntil)
-        }
     }
 
     private struct VersionProbe: Decodable {
@@ -149,8 +122,11 @@ public enum CacheEntryCodec {
 
     /// Decodes stored bytes, checking that they were written for `key` (they must say which key).
     public static func decode(_ bytes: [UInt8], expectedKey key: String) throws(DecodeError) -> Decoded {
-        if let object = FlatJSONObject(bytes), let envelope = Envelope.fromFlat(object) {
-            return try decode(envelope, expectedKey: key)
+        // The fast reader takes the envelopes this library writes; anything else goes to JSONDecoder.
+        if let fields = EnvelopeFields(bytes, expectedKey: key) {
+            return try validated(
+                version: fields.version, key: fields.key, value: fields.value, valueBase64: fields.valueBase64,
+                source: fields.source, createdAt: fields.createdAt, expiresAt: fields.expiresAt, staleUntil: fields.staleUntil)
         }
         return try decodeWithFoundation(bytes, expectedKey: key)
     }
@@ -178,33 +154,44 @@ public enum CacheEntryCodec {
     }
 
     private static func decode(_ envelope: Envelope, expectedKey key: String) throws(DecodeError) -> Decoded {
-        guard envelope.v == currentVersion else { throw .unsupportedVersion(envelope.v) }
-        guard let storedKey = envelope.key else { throw .missingKey }
-        guard storedKey == key else { throw .keyMismatch }
+        let match: EnvelopeFields.KeyMatch = envelope.key.map { $0 == key ? .matches : .differs } ?? .absent
+        return try validated(
+            version: envelope.v, key: match, value: envelope.value.map { Array($0.utf8) }, valueBase64: envelope.valueBase64,
+            source: envelope.source, createdAt: envelope.createdAt, expiresAt: envelope.expiresAt, staleUntil: envelope.staleUntil)
+    }
+
+    /// The checks both decoding paths share, in one order, so they fail with the same error.
+    private static func validated(
+        version: Int, key: EnvelopeFields.KeyMatch, value text: [UInt8]?, valueBase64: String?, source: String?,
+        createdAt: Double?, expiresAt: Double?, staleUntil: Double?
+    ) throws(DecodeError) -> Decoded {
+        guard version == currentVersion else { throw .unsupportedVersion(version) }
+        switch key {
+        case .absent: throw .missingKey
+        case .differs: throw .keyMismatch
+        case .matches: break
+        }
         let value: [UInt8]
-        if let text = envelope.value {
-            value = Array(text.utf8)
-        } else if let encoded = envelope.valueBase64 {
+        if let text {
+            value = text
+        } else if let encoded = valueBase64 {
             guard let data = Data(base64Encoded: encoded) else { throw .malformed("valueBase64 is not base64") }
             value = Array(data)
         } else {
             throw .malformed("no value")
         }
-        guard let source = envelope.source else { throw .malformed("no source") }
-        for (name, timestamp) in [
-            ("createdAt", envelope.createdAt), ("expiresAt", envelope.expiresAt), ("staleUntil", envelope.staleUntil),
-        ] {
-            if let timestamp, !timestampRange.contains(timestamp) {
-                throw .malformed("\(name) outside ±8.64e15 ms")
-            }
-        }
-        let createdAt = envelope.createdAt.map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date(timeIntervalSince1970: 0)
+        guard let source else { throw .malformed("no source") }
+        if let createdAt, !timestampRange.contains(createdAt) { throw .malformed("createdAt outside ±8.64e15 ms") }
+        if let expiresAt, !timestampRange.contains(expiresAt) { throw .malformed("expiresAt outside ±8.64e15 ms") }
+        if let staleUntil, !timestampRange.contains(staleUntil) { throw .malformed("staleUntil outside ±8.64e15 ms") }
         return Decoded(
-            entry: CacheEntry(bytes: value, source: CacheEntry.Source(rawValue: source), createdAt: createdAt),
-            expiresAt: envelope.expiresAt.map { Date(timeIntervalSince1970: $0 / 1000) },
+            entry: CacheEntry(
+                bytes: value, source: CacheEntry.Source(rawValue: source),
+                createdAt: Date(timeIntervalSince1970: (createdAt ?? 0) / 1000)),
+            expiresAt: expiresAt.map { Date(timeIntervalSince1970: $0 / 1000) },
             // A stale instant is meaningful only after a fresh one; otherwise it is ignored.
-            staleUntil: envelope.staleUntil.flatMap { stale in
-                envelope.expiresAt.map { stale > $0 } == true ? Date(timeIntervalSince1970: stale / 1000) : nil
+            staleUntil: staleUntil.flatMap { stale in
+                expiresAt.map { stale > $0 } == true ? Date(timeIntervalSince1970: stale / 1000) : nil
             }
         )
     }
