@@ -22,6 +22,13 @@ extension RedisStore {
 
         var callerSpin: Duration? { spin > .zero ? spin : nil }
 
+        /// Whether a caller may write its command to the socket itself when the connection's I/O thread
+        /// sleeps with nothing else to send (plain TCP and unix sockets; TLS always goes through the I/O
+        /// thread). On by default: a lone caller's round trip then wakes the I/O thread once (for the
+        /// reply) instead of twice. The write is a non-blocking `send` under the connection's lock, so the
+        /// caller never blocks; turn it off to compare, or to keep every system call on the I/O thread.
+        public var directWrites: Bool = true
+
         /// The reconnection backoff as a pair, as the API contract spells it.
         public var reconnectBackoff: (initial: Duration, maximum: Duration) {
             get { (reconnectBackoffInitial, reconnectBackoffMaximum) }

@@ -162,6 +162,9 @@ public final class RedisStore: KVStore {
         return connections[start % connections.count]
     }
 
+    /// How many commands callers have written to the sockets themselves (``Configuration/directWrites``).
+    var directWriteCount: Int { connections.reduce(0) { $0 + $1.directWriteCount } }
+
     /// Whether the calling thread is one of this store's I/O threads.
     var isOnIOThread: Bool { connections.contains { $0.isCurrentThread } }
 

@@ -52,6 +52,9 @@ final class RedisConnection: Sendable {
         var watch = RedisDeadlineGuard.Watch()
         /// A finished name resolution for attempt `attempt`, delivered by the resolver's thread.
         var resolution: (attempt: Int, result: Result<[RedisSocketAddress], KVError>)?
+        /// What callers need to write a command themselves while the I/O thread sleeps (see
+        /// ``RedisConnection/DirectWrites``).
+        var direct = DirectWrites()
     }
 
     let state: Mutex<State>
@@ -75,12 +78,16 @@ final class RedisConnection: Sendable {
     let spinCredit = Atomic<Int>(0)
     /// How many calls (or I/O-thread sleeps) spinning pauses for after a spin that did not pay.
     static let spinPenalty = 64
+    /// Whether callers may write their command to the socket themselves while the I/O thread sleeps
+    /// (``RedisStore/Configuration/directWrites``).
+    let directWritesEnabled: Bool
 
     init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver, logger: Logger) {
         self.index = index
         self.endpoint = endpoint
         self.configuration = configuration
         self.resolver = resolver
+        self.directWritesEnabled = configuration.directWrites
         var connectionLogger = logger
         connectionLogger[metadataKey: "redis.endpoint"] = "\(endpoint.redactedURL)"
         connectionLogger[metadataKey: "redis.connection"] = "\(index)"
@@ -142,6 +149,7 @@ final class RedisConnection: Sendable {
     /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
     func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
         let slot = RedisReplySlot(deadline: deadline)
+        let mayWriteDirectly = directWritesEnabled && !deadlineGuard.isPoisoned
         let (refusal, wakeIOThread, wakeGuard): (KVError?, Bool, Bool) = state.withLock { state in
             switch state.admission {
             case .shutDown:
@@ -149,7 +157,19 @@ final class RedisConnection: Sendable {
             case .failingFast(let error):
                 return (error, false, false)
             case .holding, .accepting:
-                state.queue.append(PendingCommand(command: command, slot: slot))
+                let pending = PendingCommand(command: command, slot: slot)
+                if mayWriteDirectly, state.queue.isEmpty, state.ioThreadSleeping {
+                    switch state.direct.write(pending) {
+                    case .written:
+                        return (nil, false, state.watch.add(slot))
+                    case .partlyWritten:
+                        // The rest must go out before anything else: the I/O thread takes it from here.
+                        return (nil, Self.claimWakeUp(&state), state.watch.add(slot))
+                    case .notWritten:
+                        break
+                    }
+                }
+                state.queue.append(pending)
                 return (nil, Self.claimWakeUp(&state), state.watch.add(slot))
             }
         }
@@ -191,6 +211,9 @@ final class RedisConnection: Sendable {
         var byte: UInt8 = 1
         _ = Glibc.write(wakeWriteDescriptor, &byte, 1)
     }
+
+    /// How many commands callers have written to the socket themselves so far (for tests and diagnostics).
+    var directWriteCount: Int { state.withLock { $0.direct.count } }
 
     /// Whether the connection currently takes commands (connected, or holding for the first connect).
     var isAccepting: Bool {
@@ -277,18 +300,24 @@ final class RedisConnection: Sendable {
     }
 
     /// Called right before `poll`: marks the thread asleep unless there is work it could do now, in which
-    /// case it must poll without waiting.
-    func prepareToSleep() -> Bool {
+    /// case it must poll without waiting. `direct` is the socket callers may write to meanwhile and when
+    /// the poll ends at the latest (`nil`: callers must not write).
+    func prepareToSleep(direct: (socket: Int32, until: ContinuousClock.Instant)?) -> Bool {
         state.withLock { state in
             if !state.queue.isEmpty || !state.jobs.isEmpty || state.resolution != nil { return false }
             state.ioThreadSleeping = true
+            if let direct { state.direct.open(socket: direct.socket, until: direct.until) }
             return true
         }
     }
 
-    /// Called right after `poll`.
-    func markAwake() {
-        state.withLock { $0.ioThreadSleeping = false }
+    /// Called right after `poll`: ends the direct writes and moves the commands callers wrote meanwhile
+    /// (and the unsent rest of a partial write) into `taken`, which must be empty.
+    func markAwake(taking taken: inout DirectWrites.Taken) {
+        state.withLock { state in
+            state.ioThreadSleeping = false
+            state.direct.close(into: &taken)
+        }
     }
 
     /// Called by the I/O thread as it exits: releases ``waitForExit()`` (the pipe is closed in `deinit`).

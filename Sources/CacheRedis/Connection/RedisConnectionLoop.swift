@@ -60,12 +60,24 @@ final class RedisConnectionLoop {
     private var deferredJobs: [UnownedJob] = []
     /// Whether a spin window is open (it closes when work arrives in it, or when the thread goes to sleep).
     private var spinWindowOpen = false
+    /// The commands callers wrote themselves while the thread slept (reused between wake-ups).
+    private var takenDirect = RedisConnection.DirectWrites.Taken()
+    /// The last time a command went out or a reply came in: while traffic is recent, the thread's `poll`
+    /// is bounded by ``directWriteHorizon`` so callers may write directly (see ``RedisConnection/DirectWrites``).
+    private var lastActivity: ContinuousClock.Instant
+    /// The longest sleep while callers may write directly: a caller whose deadline is sooner wakes the
+    /// thread instead, so the thread always wakes in time for the deadlines of what callers wrote.
+    static let directWriteHorizon: Duration = .milliseconds(100)
+    /// How long after the last traffic the thread keeps bounding its sleeps that way; an idle connection
+    /// then sleeps until an event, and its next caller wakes it through the pipe.
+    static let directWriteIdleAfter: Duration = .seconds(5)
     private var logger: Logger { connection.logger }
 
     init(connection: RedisConnection) {
         self.connection = connection
         self.spin = connection.configuration.spin
         self.spinUntil = ContinuousClock.now
+        self.lastActivity = ContinuousClock.now
         let endpoint = connection.endpoint
         var handshake: [(command: RedisCommand, step: Machine.HandshakeStep)] = []
         if let password = endpoint.password {
@@ -131,6 +143,7 @@ final class RedisConnectionLoop {
         }
         if !inbox.queued.isEmpty {
             let now = clock.now
+            lastActivity = now
             startSpinning(now: now)
             perform(machine.submit(inbox.queued.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }, now: now))
         }
@@ -156,29 +169,28 @@ final class RedisConnectionLoop {
         let bufferedInput = transport.socket?.hasBufferedInput ?? false
         let spinning = clock.now < spinUntil
         if spinning { sched_yield() }
-        if !bufferedInput, !spinning, deferredJobs.isEmpty, connection.prepareToSleep() {
-            slept = true
-            if spinWindowOpen {
-                // The window passed without work: on this machine, now, spinning does not pay.
-                spinWindowOpen = false
-                spinCredit = -RedisConnection.spinPenalty
-            } else if spinCredit < 0 {
-                spinCredit += 1
-            }
-            if let wakeUp = machine.nextWakeUp {
-                // Rounded up, so the loop never wakes just before a deadline and sleeps again.
-                let remaining = max(.zero, wakeUp - clock.now)
-                let parts = remaining.components
-                let milliseconds = parts.seconds * 1000 + (parts.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-                timeoutMilliseconds = Int32(clamping: milliseconds)
-            } else {
-                timeoutMilliseconds = -1
+        if !bufferedInput, !spinning, deferredJobs.isEmpty {
+            let now = clock.now
+            let sleep = plannedSleep(now: now)
+            if connection.prepareToSleep(direct: sleep.direct) {
+                slept = true
+                timeoutMilliseconds = sleep.timeoutMilliseconds
+                if spinWindowOpen {
+                    // The window passed without work: on this machine, now, spinning does not pay.
+                    spinWindowOpen = false
+                    spinCredit = -RedisConnection.spinPenalty
+                } else if spinCredit < 0 {
+                    spinCredit += 1
+                }
             }
         }
         let ready = descriptors.withUnsafeMutableBufferPointer { buffer in
             poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
         }
-        if slept { connection.markAwake() }
+        if slept {
+            connection.markAwake(taking: &takenDirect)
+            if !takenDirect.commands.isEmpty { tookDirectWrites() }
+        }
 
         if ready > 0, descriptors[0].revents & Int16(POLLIN) != 0 {
             var drain = [UInt8](repeating: 0, count: 64)
@@ -189,6 +201,39 @@ final class RedisConnectionLoop {
             socketReady(events: socketEvents)
         }
         perform(machine.tick(now: clock.now))
+    }
+
+    /// How long the next `poll` may sleep, and whether callers may write to the socket meanwhile (then
+    /// the sleep ends by the instant they are told, at most ``directWriteHorizon`` away).
+    private func plannedSleep(now: ContinuousClock.Instant) -> (timeoutMilliseconds: Int32, direct: (socket: Int32, until: ContinuousClock.Instant)?) {
+        var wakeUp = machine.nextWakeUp
+        var direct: (socket: Int32, until: ContinuousClock.Instant)?
+        if connection.directWritesEnabled, machine.isReady, outputOffset == output.count,
+           case .open(let socket) = transport, !socket.isTLS, now - lastActivity < Self.directWriteIdleAfter {
+            let horizon = now + Self.directWriteHorizon
+            if wakeUp.map({ $0 > horizon }) ?? true { wakeUp = horizon }
+            direct = (socket.descriptor, wakeUp ?? horizon)
+        }
+        guard let wakeUp else { return (-1, nil) }
+        // Rounded up, so the loop never wakes just before a deadline and sleeps again.
+        let remaining = max(.zero, wakeUp - now)
+        let parts = remaining.components
+        let milliseconds = parts.seconds * 1000 + (parts.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return (Int32(clamping: milliseconds), direct)
+    }
+
+    /// Hands the commands callers wrote while the thread slept to the machine, before any reply is read,
+    /// and queues the unsent rest of a partial write ahead of anything else.
+    private func tookDirectWrites() {
+        let now = clock.now
+        lastActivity = now
+        let submissions = takenDirect.commands.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }
+        perform(machine.submitWritten(submissions, now: now))
+        if !takenDirect.remainder.isEmpty, case .open = transport {
+            output.insert(contentsOf: takenDirect.remainder, at: outputOffset)
+        }
+        takenDirect.commands.removeAll(keepingCapacity: true)
+        takenDirect.remainder.removeAll(keepingCapacity: true)
     }
 
     /// Opens (or extends) a spin window after activity, unless spinning has not been paying off lately.
@@ -415,6 +460,7 @@ final class RedisConnectionLoop {
             }
         }
         let now = clock.now
+        lastActivity = now
         startSpinning(now: now)
         while generation == current {
             switch reader.next() {

@@ -185,6 +185,32 @@ struct RedisConnectionStateMachine<Token> {
         return actions
     }
 
+    /// Callers wrote these commands to the open transport themselves, in this order, while the shell slept
+    /// with nothing to write (see ``RedisConnection``'s direct writes): they are in flight now and need no
+    /// `.write`. The shell reports them before it hands over any reply read after they were written, so the
+    /// FIFO stays in step with the wire. One already past its deadline is in flight all the same: its reply
+    /// may come, so the next ``tick(now:)`` fails it and closes the connection.
+    ///
+    /// The shell lets callers write only while the machine is ready; should the machine be anywhere else,
+    /// the commands fail, and a transport still handshaking is closed, since their replies would otherwise
+    /// be read as the handshake's.
+    mutating func submitWritten(_ submissions: some Sequence<Submission>, now: Instant) -> [Action] {
+        var actions: [Action] = []
+        guard case .ready = state else {
+            let error = KVError(.connectionReset, "the connection changed state while the command was being written")
+            for submission in submissions { actions.append(.fail(submission.token, error)) }
+            if case .handshaking = state {
+                let reason = KVError(.protocolError, "a caller wrote to a connection that was still handshaking")
+                closeConnection(reason: reason, inFlightError: error, now: now, into: &actions)
+            }
+            return actions
+        }
+        for submission in submissions {
+            inFlight.append(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
+        }
+        return actions
+    }
+
     /// The shell finished attempt `attempt`'s transport (TCP connected, TLS handshake done).
     mutating func transportOpened(attempt: Int, now: Instant) -> [Action] {
         guard case .connecting(let current, let deadline) = state, current == attempt else { return [.closeTransport] }

@@ -64,6 +64,10 @@ final class RedisDeadlineGuard: Sendable {
         poisoned.exchange(false, ordering: .acquiringAndReleasing)
     }
 
+    /// Whether the guard resumed a caller the I/O thread has not dealt with yet (callers then leave the
+    /// socket to the I/O thread, which closes the connection first).
+    var isPoisoned: Bool { poisoned.load(ordering: .relaxed) }
+
     private func run(_ step: @Sendable (ContinuousClock.Instant) -> Step) {
         while true {
             switch step(ContinuousClock.now) {

@@ -121,6 +121,9 @@ final class RedisTransport {
         }
     }
 
+    /// Whether the transport runs TLS (whose session only the I/O thread may use).
+    var isTLS: Bool { session != nil }
+
     /// Whether a TLS session holds decrypted bytes not read yet (they will not show up in `poll`).
     var hasBufferedInput: Bool {
         guard let session else { return false }
