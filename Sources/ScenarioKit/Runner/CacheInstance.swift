@@ -8,4 +8,6 @@ struct CacheInstance: Sendable {
     let slot: Int
     /// The instance's cache.
     let cache: TieredCache
+    /// The origin calls its computations made, so single-flight followers are charged their wait as origin time.
+    let originCalls = OriginCallLog()
 }

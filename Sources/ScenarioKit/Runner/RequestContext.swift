@@ -29,6 +29,10 @@ struct RequestContext: Sendable {
                 let result = try await cache.getOrCompute(question, ttl: ttl) {
                     let computeStart = ContinuousClock.now
                     let call = try await origin.answer(question)
+                    instance.originCalls.record(question, OriginCallLog.Call(
+                        start: computeStart, end: ContinuousClock.now,
+                        unscaledMilliseconds: origin.effectiveScale > 0 ? call.latencyMilliseconds / origin.effectiveScale : 0,
+                        responder: call.responder))
                     timing.record(
                         milliseconds: VariantRunner.milliseconds(ContinuousClock.now - computeStart),
                         unscaled: origin.effectiveScale > 0 ? call.latencyMilliseconds / origin.effectiveScale : 0,
@@ -40,7 +44,8 @@ struct RequestContext: Sendable {
                 return .failure(error)
             }
         }
-        let latency = VariantRunner.milliseconds(clock.now - sentAt)
+        let answeredAt = clock.now
+        let latency = VariantRunner.milliseconds(answeredAt - sentAt)
         let measured = timing.value
         var record = RequestRecord(
             index: request.index, question: question, instance: instance.id, phase: phase,
@@ -63,6 +68,12 @@ struct RequestContext: Sendable {
                 record.responder = nil
                 record.originMilliseconds = 0
                 record.unscaledOriginMilliseconds = 0
+            } else if result.sharedComputation,
+                let shared = instance.originCalls.sharedWait(for: question, sentAt: sentAt, answeredAt: answeredAt) {
+                // It waited for another request's origin call: that wait is origin time, not the cache's.
+                record.originMilliseconds = shared.milliseconds
+                record.unscaledOriginMilliseconds = shared.unscaled
+                record.responder = shared.responder
             }
             record.kvError = result.kvError?.name
             if case .wrong(let reason) = oracle.check(
