@@ -49,8 +49,23 @@ final class StatisticsRecorder: Sendable {
     }
 
     func recordKVLatency(_ duration: Duration) {
-        let micros = UInt64(max(0, duration / .microseconds(1)))
-        counts.withLock { _ = $0.kvLatency.record(Swift.min(micros, 3_600_000_000)) }
+        let micros = Self.microseconds(duration)
+        counts.withLock { _ = $0.kvLatency.record(micros) }
+    }
+
+    /// A lookup answered by the KV tier and the latency of its read, under one lock: the hit path's only
+    /// statistics lock, taken by every concurrent caller.
+    func recordKVHit(latency: Duration) {
+        let micros = Self.microseconds(latency)
+        counts.withLock { counts in
+            counts.lookups += 1
+            counts.kvHits += 1
+            _ = counts.kvLatency.record(micros)
+        }
+    }
+
+    private static func microseconds(_ duration: Duration) -> UInt64 {
+        Swift.min(UInt64(max(0, duration / .microseconds(1))), 3_600_000_000)
     }
 
     func recordKVError(_ code: KVError.Code) {

@@ -4,7 +4,8 @@ import CoreMetrics
 
 extension TieredCache {
     enum KVReadOutcome {
-        case hit(CacheEntry)
+        /// `latency` is not recorded yet: the lookup records it with the hit, under one lock.
+        case hit(CacheEntry, latency: Duration)
         /// Past its fresh lifetime, inside its stale window: a miss, kept as a fail-safe fallback.
         case stale(CacheEntry)
         case miss
@@ -34,7 +35,9 @@ extension TieredCache {
             return .failed(error.code)
         }
         let elapsed = ContinuousClock.now - started
-        statisticsRecorder.recordKVLatency(elapsed)
+        // Every outcome but a hit records its latency here; a hit's goes with the hit (one lock, not two).
+        var latencyRecorded = false
+        defer { if !latencyRecorded { statisticsRecorder.recordKVLatency(elapsed) } }
         metrics.recordLatency(elapsed, operation: .get, succeeded: true)
         guard let bytes else {
             newerEntries.forget(key.normalized)
@@ -85,7 +88,8 @@ extension TieredCache {
             "key": "\(Self.loggable(key.normalized))",
             "latency_us": "\(elapsed / .microseconds(1))",
         ])
-        return .hit(decoded.entry)
+        latencyRecorded = true
+        return .hit(decoded.entry, latency: elapsed)
     }
 
     /// The memory-tier expiry of an entry stored with `expiresAt`, or `nil` when it has expired. Stored

@@ -136,8 +136,8 @@ public final class TieredCache: Sendable {
         var stale: (entry: CacheEntry, tier: CacheTier)?
         if let store = currentStore {
             switch await readFromKV(cacheKey, store: store, epoch: epoch) {
-            case .hit(let entry):
-                statisticsRecorder.recordLookup(.kvHit, fellBack: false)
+            case .hit(let entry, let latency):
+                statisticsRecorder.recordKVHit(latency: latency)
                 metrics.kvHit.increment()
                 return CacheLookup(entry: entry, tier: .kv, kvError: nil)
             case .stale(let entry):
