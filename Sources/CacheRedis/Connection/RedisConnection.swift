@@ -149,7 +149,8 @@ final class RedisConnection: Sendable {
     /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
     func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
         let slot = RedisReplySlot(deadline: deadline)
-        let mayWriteDirectly = directWritesEnabled && !deadlineGuard.isPoisoned
+        // Only a caller alone on the connection: with others waiting, their round trip is shared anyway.
+        let mayWriteDirectly = directWritesEnabled && outstanding.load(ordering: .relaxed) == 0 && !deadlineGuard.isPoisoned
         let (refusal, wakeIOThread, wakeGuard): (KVError?, Bool, Bool) = state.withLock { state in
             switch state.admission {
             case .shutDown:

@@ -208,7 +208,10 @@ final class RedisConnectionLoop {
     private func plannedSleep(now: ContinuousClock.Instant) -> (timeoutMilliseconds: Int32, direct: (socket: Int32, until: ContinuousClock.Instant)?) {
         var wakeUp = machine.nextWakeUp
         var direct: (socket: Int32, until: ContinuousClock.Instant)?
-        if connection.directWritesEnabled, machine.isReady, outputOffset == output.count,
+        // Only with nothing in flight: a lone caller's case. Concurrent callers share round trips anyway,
+        // and one of them holding the lock through a `send` made the others queue on it (at 64 callers a
+        // third of the samples were in `Mutex._lockSlow`).
+        if connection.directWritesEnabled, machine.isReady, machine.inFlightCount == 0, outputOffset == output.count,
            case .open(let socket) = transport, !socket.isTLS, now - lastActivity < Self.directWriteIdleAfter {
             let horizon = now + Self.directWriteHorizon
             if wakeUp.map({ $0 > horizon }) ?? true { wakeUp = horizon }
