@@ -63,7 +63,10 @@ struct RedisClusterStoreTests {
         #expect(metrics.counters(label: "cache_kv_cluster_redirections_total").reduce(0) { $0 + $1.totalValue } == 0)
         #expect(metrics.counters(label: "cache_kv_cluster_refreshes_total", dimensions: [("result", "ok")]).reduce(0) { $0 + $1.totalValue } >= 1)
         for server in cluster.servers {
-            #expect(try await RedisStoreTestSupport.infoField("db0", section: "keyspace", of: server) != 0)
+            // Each primary holds some of the keys (its own view, not the store's).
+            let keysHere = try await server.commands(keys.map { ["EXISTS", $0] }).compactMap(RawRedisReply.init)
+                .filter { $0 == .integer(1) }.count
+            #expect(keysHere > 50, "a primary holds only \(keysHere) of the 300 keys")
         }
 
         let found = try await Self.scanAll(store, match: "spread:*")
@@ -143,7 +146,8 @@ struct RedisClusterStoreTests {
         let layout = try await cluster.layout()
         let node = 1
         let environment = ["REDIS_URL": "redis://127.0.0.1:\(cluster.announcedPorts[node])?cluster=false"]
-        let configuration = CacheConfiguration(namespace: "single")
+        // The breaker would turn the MOVED failures into circuit_open fast failures; this test is about classes.
+        let configuration = CacheConfiguration(namespace: "single", circuitBreaker: .disabled)
         let cache = TieredCache.fromEnvironment(environment, configuration: configuration, logger: RedisStoreTestSupport.quietLogger)
         #expect(cache.mode == "redis")
         var local = 0
@@ -158,8 +162,9 @@ struct RedisClusterStoreTests {
         await cache.waitForBackgroundWrites()
         #expect(local > 0 && foreign > 0)
         let statistics = cache.statistics()
-        #expect(statistics.backgroundWriteFailures == foreign)
-        #expect(statistics.kvErrorsByClass["server_error"] == foreign, "\(statistics.kvErrorsByClass)")
+        #expect(statistics.backgroundWriteFailures >= foreign)
+        #expect((statistics.kvErrorsByClass["server_error"] ?? 0) >= foreign, "\(statistics.kvErrorsByClass)")
+        #expect(Set(statistics.kvErrorsByClass.keys) == ["server_error"], "\(statistics.kvErrorsByClass)")
         #expect(cache.mode == "redis")
         await cache.shutdown()
     }
