@@ -16,17 +16,8 @@ struct RedisClusterStoreFaultTests {
     func reshardingUnderReads() async throws {
         let cluster = try await RedisCluster.start(options: .init(primaries: 3))
         defer { cluster.cleanUp() }
-        let before = try await cluster.layout()
-        let source = try #require(before.primary(ofSlot: 0))
-        let target = try #require(before.primary(ofSlot: 16383))
-        let moving = Set(try #require(before.primaries[source]).flatMap { Array($0) }.suffix(40))
-        var keys: [String] = []
-        var candidate = 0
-        while keys.count < 200 {
-            let key = "reshard:\(candidate)"
-            if moving.contains(ClusterSlot(key: key).index) { keys.append(key) }
-            candidate += 1
-        }
+        let (source, target, moving) = try ClusterTestKeys.reshardingPlan(try await cluster.layout(), count: 40)
+        let keys = ClusterTestKeys.keys("reshard:", count: 200, inSlots: moving)
         let metrics = TestMetrics()
         let store = RedisClusterStore(
             seeds: [RedisClusterStoreTests.seed(cluster, node: 0)], metricsFactory: metrics, logger: RedisClusterStoreTests.logger)

@@ -92,15 +92,8 @@ struct RedisClusterStoreTests {
         let reader = TieredCache(
             configuration: configuration,
             kvStore: RedisClusterStore(seeds: [Self.seed(cluster, node: 2)], logger: Self.logger), logger: Self.logger)
-        for index in 0..<90 {
-            await writer.set("topic \(index)", CacheEntry(text: "answer \(index)", source: .kb))
-        }
-        await writer.waitForBackgroundWrites()
-        for index in 0..<90 {
-            let found = await reader.lookup("topic \(index)")
-            #expect(found.tier == .kv)
-            #expect(found.entry?.text == "answer \(index)")
-        }
+        await writer.setAnswers("topic", count: 90)
+        await reader.expectKVHits("topic", count: 90)
         let report = await writer.invalidate("topic*")
         #expect(report.kvRemoved == 90)
         #expect(report.kvComplete)
@@ -123,15 +116,8 @@ struct RedisClusterStoreTests {
         let configuration = CacheConfiguration(namespace: namespace)
         let writer = TieredCache.fromEnvironment(environment, configuration: configuration, logger: Self.logger)
         let reader = TieredCache.fromEnvironment(environment, configuration: configuration, logger: Self.logger)
-        for index in 0..<60 {
-            await writer.set("question \(index)", CacheEntry(text: "answer \(index)", source: .kb))
-        }
-        await writer.waitForBackgroundWrites()
-        for index in 0..<60 {
-            let found = await reader.lookup("question \(index)")
-            #expect(found.tier == .kv)
-            #expect(found.entry?.text == "answer \(index)")
-        }
+        await writer.setAnswers("question", count: 60)
+        await reader.expectKVHits("question", count: 60)
         #expect(writer.statistics().kvErrorsByClass.isEmpty, "\(writer.statistics().kvErrorsByClass)")
         #expect(reader.statistics().kvErrorsByClass.isEmpty, "\(reader.statistics().kvErrorsByClass)")
         #expect(reader.mode == "redis-cluster")

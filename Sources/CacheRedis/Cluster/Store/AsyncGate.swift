@@ -13,17 +13,21 @@ final class AsyncGate: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Mirrors `state.isOpen` for the hot path: every request of a cluster store asks, and the gate opens
+    /// once, so a lock-free read saves a lock per request.
+    private let opened = Atomic<Bool>(false)
 
     /// A closed gate.
     init() {}
 
     /// Whether the gate has opened.
-    var isOpen: Bool { state.withLock { $0.isOpen } }
+    var isOpen: Bool { opened.load(ordering: .acquiring) }
 
     /// Opens the gate for good and releases every waiter.
     func open() {
         let waiters = state.withLock { state in
             state.isOpen = true
+            opened.store(true, ordering: .releasing)
             let waiters = state.waiters
             state.waiters = [:]
             return waiters

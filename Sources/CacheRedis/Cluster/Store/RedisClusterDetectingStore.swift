@@ -63,6 +63,12 @@ public final class RedisClusterDetectingStore: KVStore {
         mode.withLock { if case .cluster(let store) = $0 { return store } else { return nil } }
     }
 
+    /// The cluster store's per-node request counts (``RedisClusterStore/nodeRequestCounts()``); empty while
+    /// the server is one node or not known yet.
+    public func nodeRequestCounts() -> [String: Int] {
+        clusterStore?.nodeRequestCounts() ?? [:]
+    }
+
     /// Whether the server is known to be a cluster node (true), a single server (false), or not yet known (nil).
     public var isCluster: Bool? {
         mode.withLock { mode in
