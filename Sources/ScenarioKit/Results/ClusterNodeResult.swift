@@ -12,7 +12,7 @@ public struct ClusterNodeResult: Sendable, Hashable, Codable {
     public var slots: Int
     /// Keys it held at the end (nil when it was down).
     public var keys: Int?
-    /// GET-like commands it executed during the run (`GET`, `MGET`, `EXISTS`).
+    /// GET-like commands it executed during the run (`GET`, `GETRANGE`, `GETEX`, `MGET`, `EXISTS`).
     public var reads: Int
     /// SET-like commands it executed during the run (`SET`, `SETEX`, `DEL`, `UNLINK`, `EXPIRE`…).
     public var writes: Int

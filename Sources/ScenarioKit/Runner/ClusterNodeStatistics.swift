@@ -11,7 +11,7 @@ struct ClusterNodeStatistics: Sendable, Hashable {
     var processIdentifier: Int32?
 
     /// The commands counted as reads and as writes in the per-node table.
-    static let readCommands: Set<String> = ["get", "mget", "exists"]
+    static let readCommands: Set<String> = ["get", "getrange", "getex", "mget", "exists"]
     static let writeCommands: Set<String> = ["set", "setex", "psetex", "del", "unlink", "expire", "pexpire", "getdel"]
 
     /// Reads the node's counters; nil when it does not answer (down, or restarting).

@@ -200,6 +200,8 @@ final class VariantRunner {
 
     func run() async -> VariantResult {
         phases = [(scenario.initialPhase, false, 0)]
+        // Before the instances connect, so the per-node table counts their first connections.
+        if cluster != nil { await beginCluster() }
         do {
             for _ in 0..<scenario.topology.instances { live.append(try await makeInstance()) }
         } catch {
@@ -211,7 +213,6 @@ final class VariantRunner {
             return makeResult(statistics: CacheStatisticsSummary(), endCounters: RunCounters(), durationSeconds: 0)
         }
         phaseCounters = [await readCounters()]
-        if cluster != nil { await beginCluster() }
         let timeline = scenario.timeline
         var nextEvent = 0
         let concurrency = scenario.workload.concurrency
