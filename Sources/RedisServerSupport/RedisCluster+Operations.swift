@@ -97,3 +97,34 @@ extension RedisCluster {
         return slots
     }
 }
+
+extension RedisCluster {
+    /// Waits until every running replica of primary `node` has received everything `node` had written when the
+    /// wait began: its `slave_repl_offset` reaches the primary's `master_repl_offset`.
+    ///
+    /// `WAIT` is no substitute from a harness connection: it counts replicas that acknowledged *that connection's*
+    /// writes, so on a connection that wrote nothing it answers at once with every connected replica, whatever
+    /// they received. And a replica acknowledges only once a second, so a primary killed right after writes can
+    /// take unreceived bytes with it (its socket is reset), and the promoted replica lacks them.
+    public func waitUntilReplicated(primary node: Int, timeout: Duration = .seconds(10)) async throws {
+        let info = try await bulkText(servers[node], ["INFO", "replication"])
+        guard let target = Self.field("master_repl_offset", in: info).flatMap(Int.init) else {
+            throw ClusterError(description: "node \(node) shows no master_repl_offset")
+        }
+        let replicas = try await layout().replicas(of: node).filter { servers[$0].isRunning }
+        try await waitUntil(timeout: timeout, "the replicas of node \(node) to reach offset \(target)") {
+            for replica in replicas {
+                let text = try await self.bulkText(self.servers[replica], ["INFO", "replication"])
+                let offset = Self.field("slave_repl_offset", in: text).flatMap(Int.init) ?? -1
+                if offset < target { return "replica \(replica) is at offset \(offset)" }
+            }
+            return nil
+        }
+    }
+
+    /// The value of `name:value` in an `INFO` reply.
+    static func field(_ name: String, in info: String) -> String? {
+        info.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + ":") }
+            .map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
+    }
+}
