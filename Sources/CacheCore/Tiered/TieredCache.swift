@@ -70,6 +70,8 @@ public final class TieredCache: Sendable {
     let metricsFactory: any MetricsFactory
     /// Whether ``CacheConfiguration/namespace`` passed validation; if not, no KV store is ever used.
     let namespaceIsValid: Bool
+    /// The backplane of memory-first reads (see ``TieredCache+Backplane``).
+    let backplaneLink: BackplaneLink
 
     /// Creates a cache over `kvStore` (or memory-only when it is `nil`) and logs the mode once.
     ///
@@ -89,6 +91,7 @@ public final class TieredCache: Sendable {
         self.pendingWrites = Mutex(PendingWriteQueue(
             maximumEntries: configuration.pendingWrites.maximumEntries, maximumBytes: configuration.pendingWrites.maximumBytes))
         self.metricsFactory = metricsFactory
+        self.backplaneLink = BackplaneLink(namespace: configuration.namespace, policy: configuration.backplane)
         let problem = CacheConfiguration.namespaceProblem(configuration.namespace)
         self.namespaceIsValid = problem == nil
         if let problem {
@@ -103,6 +106,7 @@ public final class TieredCache: Sendable {
         self.store = Mutex(nil)
         // Wrapped once `self` is whole: the breaker calls back into the cache when it closes.
         if problem == nil, let kvStore { store.withLock { $0 = wrapInBreaker(kvStore) } }
+        if problem == nil { startBackplane(rawStore: kvStore, wrapped: currentStore) }
         logger.info("cache_mode", metadata: [
             "mode": "\(problem == nil ? kvStore?.backendName ?? "memory-only" : "memory-only")",
             "namespace": "\(configuration.namespace)",
@@ -128,6 +132,7 @@ public final class TieredCache: Sendable {
             metrics.miss.increment()
             return CacheLookup(entry: nil, tier: nil, kvError: nil)
         }
+        if let hit = memoryFirstHit(cacheKey) { return hit }
         // Taken before anything is read, so an invalidation that starts later can tell this lookup's
         // reads (and the write-back they lead to) from newer ones.
         let epoch = invalidations.epoch
@@ -221,6 +226,7 @@ public final class TieredCache: Sendable {
             "previous": "\(previous?.backendName ?? "memory-only")",
             "namespace": "\(configuration.namespace)",
         ])
+        await restartBackplane(rawStore: newStore)
         guard let previous else { return }
         await drainBackgroundWrites(reason: "replace_store")
         await previous.shutdown()
@@ -254,6 +260,7 @@ public final class TieredCache: Sendable {
     /// ``CacheConfiguration/kvDeadline``), then shuts the KV store down. The cache answers from memory
     /// afterwards.
     public func shutdown() async {
+        await stopBackplane()
         let previous = store.withLock { current in
             defer { current = nil }
             return current

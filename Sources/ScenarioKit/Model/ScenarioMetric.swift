@@ -81,6 +81,17 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case meanLatencyReduction
     /// 1 − cold-start latency / baseline cold-start latency.
     case coldStartLatencyReduction
+    /// With an `invalidate` event after a `kb-update`: per (invalidation, other instance), the time from the
+    /// start of the invalidation to the last old answer that instance served (0 when it served none); the
+    /// median over those pairs. How long the others keep serving what was invalidated.
+    case stalenessWindowP50Ms
+    /// The 99th percentile of the staleness windows (see ``stalenessWindowP50Ms``).
+    case stalenessWindowP99Ms
+    /// The longest staleness window (see ``stalenessWindowP50Ms``).
+    case stalenessWindowMaxMs
+    /// Old answers served after an invalidation that covered them (each is inside a staleness window; an old
+    /// answer not covered by an invalidation is a wrong answer).
+    case staleAnswers
 
     /// Whether the metric compares against the memory-only baseline (needs `baseline: memory-only`).
     public var needsBaseline: Bool {
@@ -94,6 +105,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     public var isPhaseScopable: Bool {
         switch self {
         case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction: return false
+        case .stalenessWindowP50Ms, .stalenessWindowP99Ms, .stalenessWindowMaxMs, .staleAnswers: return false
         default: return true
         }
     }

@@ -63,6 +63,10 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case restFault(BridgeFault, share: Double)
     /// Makes the REST bridge answer normally again.
     case restFaultClear
+    /// `TieredCache.invalidate(pattern)` on one instance (slot): its memory, the KV keys, and (memory-first)
+    /// a backplane message to the others. Old answers of questions it covers, served afterwards, are measured
+    /// as the staleness window instead of counted wrong.
+    case invalidate(pattern: String, instance: Int)
 
     /// The name used in scenario files.
     public var name: String {
@@ -95,6 +99,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .foreignWrite: return "foreign-write"
         case .restFault: return "rest-fault"
         case .restFaultClear: return "rest-fault-clear"
+        case .invalidate: return "invalidate"
         }
     }
 
@@ -104,7 +109,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
         "origin-fail", "origin-slow", "origin-restore", "kb-update",
         "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
-        "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear",
+        "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear", "invalidate",
     ]
 
     /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
@@ -123,7 +128,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
              .redisDebugSleep, .redisMaxMemory, .foreignWrite, .restFault, .restFaultClear:
             return true
         case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark, .originFail, .originSlow, .originRestore,
-             .kbUpdate:
+             .kbUpdate, .invalidate:
             return false
         }
     }
@@ -168,6 +173,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
             }
             return "REST fault: \(what)" + (share < 1 ? " on \(ScenarioMetric.format(share * 100)) % of requests" : "")
         case .restFaultClear: return "REST fault cleared"
+        case .invalidate(let pattern, let instance): return "invalidate '\(pattern)' on instance \(instance)"
         default: return name
         }
     }

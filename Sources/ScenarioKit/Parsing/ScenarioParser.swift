@@ -83,7 +83,7 @@ public enum ScenarioParser {
 
     static func parseTopology(_ node: Node, file: String) throws(ScenarioFileError) -> Topology {
         var reader = try MappingReader(node, file: file, path: "topology")
-        let topology = Topology(
+        var topology = Topology(
             instances: try reader.int("instances", default: 1, in: 1...64),
             backend: try reader.choice("backend"),
             readStrategy: try reader.choice("readStrategy", default: .kvFirst),
@@ -95,6 +95,7 @@ public enum ScenarioParser {
                 ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
             softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
+        try parseBackplane(&reader, into: &topology)
         try reader.finish()
         return topology
     }
@@ -241,6 +242,7 @@ public enum ScenarioParser {
                 action = .foreignWrite(try parseForeignWrite(&reader))
             case "rest-fault": action = try parseRESTFault(&reader)
             case "rest-fault-clear": action = .restFaultClear
+            case "invalidate": action = try parseInvalidate(&reader)
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }
@@ -260,7 +262,8 @@ public enum ScenarioParser {
             throw reader.error("target", expected: "no target ('\(action.name)' acts on redis-server or every instance; only add-toxic, remove-toxic, disable-proxy and enable-proxy take one)", found: node)
         }
         if case .scalar(let scalar) = node, scalar.string == "all" { return .all }
-        let expected = "'all', {instance: N} or {share: 0…1}"
+        if case .scalar(let scalar) = node, scalar.string == "backplane" { return .backplane }
+        let expected = "'all', 'backplane', {instance: N} or {share: 0…1}"
         guard case .mapping = node else { throw reader.error("target", expected: expected, found: node) }
         var targetReader = try MappingReader(node, file: reader.file, path: reader.fieldPath("target"))
         let target: TimelineEvent.Target
@@ -454,7 +457,8 @@ public enum ScenarioParser {
                 }
             }
         }
-        for (index, event) in scenario.timeline.enumerated() where event.target != .all {
+        try validateBackplane(scenario, line: { line("timeline", $0) })
+        for (index, event) in scenario.timeline.enumerated() where event.target != .all && event.target != .backplane {
             guard scenario.topology.proxies == .perInstance else {
                 throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].target",
                                         expected: "'all', or 'topology.proxies: per-instance' so that instances have proxies of their own",

@@ -82,6 +82,10 @@ final class VariantRunner {
     private var problems = 0
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    /// With memory-first over Redis: the proxy every instance's backplane subscriber goes through (`target: backplane`).
+    var backplaneProxy: ProxyEndpoint?
+    /// The staleness windows after `invalidate` events.
+    let staleness = StalenessTracker()
 
     init(
         scenario: Scenario, label: String, redis: RedisSide?, trace: RequestTrace, namespace: String,
@@ -120,6 +124,7 @@ final class VariantRunner {
             // tuning it against those scenarios is open work (issue 11, item 5).
             circuitBreaker: .disabled,
             softTimeout: scenario.topology.softTimeoutMilliseconds.map { .milliseconds($0) })
+            .withReadStrategy(of: scenario.topology)
     }
 
     private var redisConfiguration: RedisStore.Configuration {
@@ -128,6 +133,7 @@ final class VariantRunner {
             let initial = min(configuration.reconnectBackoffInitial, .milliseconds(maximum))
             configuration.reconnectBackoff = (initial, .milliseconds(maximum))
         }
+        configuration.subscriberEndpoint = backplaneProxy.flatMap { try? RedisEndpoint(url: $0.url) }
         return configuration
     }
 
@@ -168,6 +174,10 @@ final class VariantRunner {
     /// The proxies an event's target reaches.
     private func proxyNames(for target: TimelineEvent.Target) async throws -> [String] {
         guard let redis else { return [] }
+        if target == .backplane {
+            guard let backplaneProxy else { throw ScenarioRunError("target backplane: no backplane proxy in this variant") }
+            return [backplaneProxy.name]
+        }
         if let shared = redis.sharedProxy { return [shared.name] }
         let slots = Set(live.map(\.slot)).sorted()
         let chosen: [Int]
@@ -181,6 +191,8 @@ final class VariantRunner {
             chosen = [slot]
         case .share(let share):
             chosen = Array(slots.prefix(max(1, Int((share * Double(slots.count)).rounded(.up)))))
+        case .backplane:
+            chosen = []
         }
         var names: [String] = []
         for slot in chosen {
@@ -194,6 +206,7 @@ final class VariantRunner {
     func run() async -> VariantResult {
         phases = [(scenario.initialPhase, false, 0)]
         do {
+            backplaneProxy = try await makeBackplaneProxy()
             for _ in 0..<scenario.topology.instances { live.append(try await makeInstance()) }
         } catch {
             events.append(AppliedEvent(
@@ -236,7 +249,7 @@ final class VariantRunner {
                 let context = RequestContext(
                     request: request, instance: instance, phase: phases.count - 1, isColdStart: served == 0,
                     mode: instance.cache.mode, origin: origin, oracle: oracle, start: start,
-                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit)
+                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit, staleness: staleness)
                 group.addTask { await context.execute() }
                 inFlight += 1
                 dispatched += 1
@@ -401,6 +414,12 @@ final class VariantRunner {
         case .restFaultClear:
             guard let rest = redis?.rest else { throw ScenarioRunError("rest-fault-clear needs topology.backend: rest") }
             rest.bridge.faults.set(nil)
+        case .invalidate(let pattern, let slot):
+            guard let instance = live.first(where: { $0.slot == slot }) else { throw ScenarioRunError("no live instance in slot \(slot)") }
+            staleness.begin(
+                pattern: pattern, updatesBefore: origin.updateCount, invalidator: instance.id, instances: live.map(\.id),
+                startMilliseconds: elapsedMilliseconds)
+            _ = await instance.cache.invalidate(pattern)
         case .settle:
             while let record = await group.next() {
                 inFlight -= 1
@@ -515,6 +534,10 @@ final class VariantRunner {
         }
         var metrics = analyzer.metrics()
         endCounters.difference(since: phaseCounters[0], milliseconds: end, into: &metrics)
+        if !staleness.isEmpty {
+            metrics.stalenessWindowsMilliseconds = staleness.windows
+            metrics.staleAnswers = Double(staleness.staleAnswers)
+        }
         let calls = origin.callCounts
         var problems = records.compactMap { record -> String? in
             if let failure = record.failure { return "request #\(record.index) failed: \(failure)" }
