@@ -19,4 +19,13 @@ extension TieredCache {
         metrics.memoryHit.increment()
         return CacheLookup(entry: read.entry, tier: .memory, kvError: nil)
     }
+
+    /// Whether memory may answer after the KV tier missed. Not with memory-first while the backplane cannot
+    /// vouch for memory: the miss may be an invalidation (or a change) this instance never heard of, and the
+    /// KV-first path would otherwise serve the old copy and write it back to KV for every instance. After a
+    /// KV *failure* memory still answers, as with ``ReadStrategy/kvFirst`` (the plan's fallback).
+    func memoryUsable(afterKVMiss kvMissed: Bool, now: ContinuousClock.Instant) -> Bool {
+        guard kvMissed, configuration.readStrategy == .memoryFirst else { return true }
+        return backplaneLink.trustsMemory(at: now) || !backplaneLink.isActive
+    }
 }

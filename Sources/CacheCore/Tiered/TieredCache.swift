@@ -155,7 +155,7 @@ public final class TieredCache: Sendable {
             }
         }
         let now = ContinuousClock.now
-        if let read = memory.read(cacheKey.normalized, now: now) {
+        if memoryUsable(afterKVMiss: kvMissed, now: now), let read = memory.read(cacheKey.normalized, now: now) {
             if !read.isStale(at: now) {
                 logger.debug("cache_memory_hit", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "fallback": "\(kvError != nil)"])
                 statisticsRecorder.recordLookup(.memoryHit, fellBack: kvError != nil)

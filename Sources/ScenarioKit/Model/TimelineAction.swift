@@ -64,9 +64,10 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     /// Makes the REST bridge answer normally again.
     case restFaultClear
     /// `TieredCache.invalidate(pattern)` on one instance (slot): its memory, the KV keys, and (memory-first)
-    /// a backplane message to the others. Old answers of questions it covers, served afterwards, are measured
-    /// as the staleness window instead of counted wrong.
-    case invalidate(pattern: String, instance: Int)
+    /// a backplane message to the others; with `kbUpdate`, the knowledge base first changes that share of
+    /// the answers (as `kb-update`), in the same step. Old answers of questions it covers, served afterwards,
+    /// are measured as the staleness window instead of counted wrong.
+    case invalidate(pattern: String, instance: Int, kbUpdate: Double?)
 
     /// The name used in scenario files.
     public var name: String {
@@ -173,7 +174,9 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
             }
             return "REST fault: \(what)" + (share < 1 ? " on \(ScenarioMetric.format(share * 100)) % of requests" : "")
         case .restFaultClear: return "REST fault cleared"
-        case .invalidate(let pattern, let instance): return "invalidate '\(pattern)' on instance \(instance)"
+        case .invalidate(let pattern, let instance, let kbUpdate):
+            let update = kbUpdate.map { "knowledge base updates \(Int(($0 * 100).rounded())) % of answers, then " } ?? ""
+            return update + "invalidate '\(pattern)' on instance \(instance)"
         default: return name
         }
     }

@@ -6,12 +6,14 @@ extension ScenarioParser {
         topology.backplaneHeartbeatMilliseconds = try reader.int("backplaneHeartbeatMs", default: 100, in: 5...60_000)
     }
 
-    /// The fields of an `invalidate` event: `pattern` (a glob over cache keys, default `*`) and `instance`
-    /// (the slot that invalidates, default 0).
+    /// The fields of an `invalidate` event: `pattern` (a glob over cache keys, default `*`), `instance` (the
+    /// slot that invalidates, default 0) and `kbUpdate` (optional: the share of answers the knowledge base
+    /// changes first, in the same step, so no request sees the change before the invalidation is under way).
     static func parseInvalidate(_ reader: inout MappingReader) throws(ScenarioFileError) -> TimelineAction {
         let pattern = try reader.string("pattern", default: "*") ?? "*"
         let instance = try reader.int("instance", default: 0, in: 0...1023)
-        return .invalidate(pattern: pattern, instance: instance)
+        let kbUpdate = reader.has("kbUpdate") ? try reader.double("kbUpdate", in: 0...1) : nil
+        return .invalidate(pattern: pattern, instance: instance, kbUpdate: kbUpdate)
     }
 
     /// `target: backplane` needs memory-first over Redis: only then do instances hold a subscriber connection,

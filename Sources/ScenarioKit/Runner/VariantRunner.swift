@@ -414,11 +414,13 @@ final class VariantRunner {
         case .restFaultClear:
             guard let rest = redis?.rest else { throw ScenarioRunError("rest-fault-clear needs topology.backend: rest") }
             rest.bridge.faults.set(nil)
-        case .invalidate(let pattern, let slot):
+        case .invalidate(let pattern, let slot, let kbUpdate):
             guard let instance = live.first(where: { $0.slot == slot }) else { throw ScenarioRunError("no live instance in slot \(slot)") }
+            // Recorded before the knowledge base changes: a request completing in between already finds it.
             staleness.begin(
-                pattern: pattern, updatesBefore: origin.updateCount, invalidator: instance.id, instances: live.map(\.id),
-                startMilliseconds: elapsedMilliseconds)
+                pattern: pattern, updatesBefore: origin.updateCount + (kbUpdate == nil ? 0 : 1), invalidator: instance.id,
+                instances: live.map(\.id), startMilliseconds: elapsedMilliseconds)
+            if let kbUpdate { origin.updateKnowledgeBase(share: kbUpdate) }
             _ = await instance.cache.invalidate(pattern)
         case .settle:
             while let record = await group.next() {
