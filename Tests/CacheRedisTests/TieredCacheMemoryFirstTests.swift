@@ -28,15 +28,6 @@ struct TieredCacheMemoryFirstTests {
         return TieredCache(configuration: Self.configuration(staleness: staleness), kvStore: store, logger: logger)
     }
 
-    /// Waits until `condition` holds, at most `limit`; returns whether it did.
-    static func eventually(within limit: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-        let end = ContinuousClock.now + limit
-        while ContinuousClock.now < end {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return await condition()
-    }
 
     @Test("a set and an invalidate on one instance drop the other's memory copy; hits come from memory")
     func setAndInvalidateReachTheOther() async throws {
@@ -45,13 +36,13 @@ struct TieredCacheMemoryFirstTests {
         // A generous bound: this test is about messages, not about the bound.
         let writer = try makeCache(server, staleness: .seconds(5))
         let reader = try makeCache(server, staleness: .seconds(5))
-        #expect(await Self.eventually { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
+        #expect(await Poll.until { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
 
         await writer.set("q", CacheEntry(text: "v1", source: .kb))
         await writer.waitForBackgroundWrites()
         // The set's message first: a KV read of the key in flight when it arrives is discarded (a miss), since
         // it may have read the value the message announces was replaced.
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied >= 1 })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 1 })
         #expect(await reader.lookup("q").tier == .kv)
         let kvReads = reader.statistics().kvLatency.count
         let second = await reader.lookup("q")
@@ -62,14 +53,14 @@ struct TieredCacheMemoryFirstTests {
         let applied = reader.backplaneStatus().messagesApplied
         await writer.set("q", CacheEntry(text: "v2", source: .kb))
         await writer.waitForBackgroundWrites()
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied > applied })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied > applied })
         let afterSet = await reader.lookup("q")
         #expect(afterSet.entry?.text == "v2" && afterSet.tier == .kv)
         #expect(await reader.lookup("q").tier == .memory)
 
         let beforeInvalidate = reader.backplaneStatus().messagesApplied
         _ = await writer.invalidate("q")
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied > beforeInvalidate })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied > beforeInvalidate })
         #expect(await reader.lookup("q").entry == nil)
 
         // Each instance hears its own messages back and ignores them.
@@ -103,11 +94,11 @@ struct TieredCacheMemoryFirstTests {
         let bound = Duration.milliseconds(500)
         let writer = try makeCache(server, staleness: bound)
         let reader = try makeCache(server, subscriberURL: "redis://backplane:bp-secret@127.0.0.1:\(server.port)", staleness: bound)
-        #expect(await Self.eventually { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
+        #expect(await Poll.until { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
 
         await writer.set("q", CacheEntry(text: "v1", source: .kb))
         await writer.waitForBackgroundWrites()
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied >= 1 })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 1 })
         _ = await reader.lookup("q")
         #expect(await reader.lookup("q").tier == .memory)
 
@@ -138,13 +129,13 @@ struct TieredCacheMemoryFirstTests {
         // Back: the reader resubscribes and drops its memory (it may have missed messages).
         let resyncs = reader.backplaneStatus().resyncs
         _ = try await server.command(["ACL", "SETUSER", "backplane", "on"])
-        #expect(await Self.eventually { reader.backplaneStatus().resyncs > resyncs && reader.backplaneStatus().state == .subscribed })
+        #expect(await Poll.until { reader.backplaneStatus().resyncs > resyncs && reader.backplaneStatus().state == .subscribed })
         #expect(reader.memory.usage.entries == 0)
         let afterResync = await reader.lookup("q")
         #expect(afterResync.entry?.text == "v2" && afterResync.tier == .kv)
         // Memory again once the new subscription has confirmed itself (on a loaded machine the subscriber's
         // thread may wait past the bound for a core; memory is then rightly not trusted for a moment).
-        #expect(await Self.eventually { await reader.lookup("q").tier == .memory }, "\(reader.backplaneStatus())")
+        #expect(await Poll.until { await reader.lookup("q").tier == .memory }, "\(reader.backplaneStatus())")
         await writer.shutdown()
         await reader.shutdown()
     }

@@ -14,37 +14,29 @@ struct RESTMemoryFirstTests {
         return TieredCache(configuration: configuration, kvStore: VercelKVStore(endpoint: try fixture.endpoint(), logger: quietLogger), logger: quietLogger)
     }
 
-    private static func eventually(within limit: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-        let end = ContinuousClock.now + limit
-        while ContinuousClock.now < end {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return await condition()
-    }
 
     @Test("a set and an invalidate through the bridge reach the other instance's memory; a failed poll resyncs")
     func setInvalidateAndResync() async throws {
         let fixture = try await BridgeFixture.start()
         let writer = try makeCache(fixture)
         let reader = try makeCache(fixture)
-        #expect(await Self.eventually { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
+        #expect(await Poll.until { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
 
         await writer.set("q", CacheEntry(text: "v1", source: .kb))
         await writer.waitForBackgroundWrites()
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied >= 1 })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 1 })
         #expect(await reader.lookup("q").tier == .kv)
         let memoryHit = await reader.lookup("q")
         #expect(memoryHit.tier == .memory && memoryHit.entry?.text == "v1")
 
         await writer.set("q", CacheEntry(text: "v2", source: .kb))
         await writer.waitForBackgroundWrites()
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied >= 2 })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 2 })
         #expect(await reader.lookup("q").entry?.text == "v2")
 
         let applied = reader.backplaneStatus().messagesApplied
         _ = await writer.invalidate("q")
-        #expect(await Self.eventually { reader.backplaneStatus().messagesApplied > applied })
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied > applied })
         #expect(await reader.lookup("q").entry == nil)
         // The stream is outside the namespace: invalidate("*") never deletes it.
         _ = await writer.invalidate("*")
@@ -53,9 +45,9 @@ struct RESTMemoryFirstTests {
         // Every request fails for a while: the poll breaks, then resubscribes and resyncs.
         let resyncs = reader.backplaneStatus().resyncs
         fixture.bridge.faults.set(.status(503))
-        #expect(await Self.eventually { reader.backplaneStatus().disconnects >= 1 })
+        #expect(await Poll.until { reader.backplaneStatus().disconnects >= 1 })
         fixture.bridge.faults.set(nil)
-        #expect(await Self.eventually { reader.backplaneStatus().resyncs > resyncs && reader.backplaneStatus().state == .subscribed })
+        #expect(await Poll.until { reader.backplaneStatus().resyncs > resyncs && reader.backplaneStatus().state == .subscribed })
         await writer.shutdown()
         await reader.shutdown()
         await fixture.stop()
