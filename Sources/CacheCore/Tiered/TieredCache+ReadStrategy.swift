@@ -6,15 +6,19 @@ extension TieredCache {
     /// ``BackplanePolicy/maximumStaleness``). `nil` sends the lookup down the KV-first path, which also
     /// fills memory from KV on a hit.
     ///
-    /// No lock on this path beyond the memory tier's own: the coherence horizon is an atomic.
-    func memoryFirstHit(_ key: CacheKey) -> CacheLookup? {
+    /// No lock on this path beyond the memory tier's own: the coherence horizon is an atomic. Takes the caller's
+    /// key as it is and builds no ``CacheKey`` (whose backend key is a string allocation): a key that needs
+    /// rejecting is left to the KV-first path, which logs it.
+    func memoryFirstHit(_ rawKey: String) -> CacheLookup? {
         guard configuration.readStrategy == .memoryFirst else { return nil }
+        let normalized = CacheKey.normalize(rawKey)
+        guard normalized.utf8.count <= configuration.maximumKeyBytes else { return nil }
         let now = ContinuousClock.now
         guard backplaneLink.trustsMemory(at: now) else {
             if backplaneLink.isActive { backplaneLink.record { $0.degradedLookups += 1 } }
             return nil
         }
-        guard let read = memory.read(key.normalized, now: now), !read.isStale(at: now) else { return nil }
+        guard let read = memory.read(normalized, now: now), !read.isStale(at: now) else { return nil }
         statisticsRecorder.recordLookup(.memoryHit, fellBack: false)
         metrics.memoryHit.increment()
         return CacheLookup(entry: read.entry, tier: .memory, kvError: nil)

@@ -127,12 +127,12 @@ public final class TieredCache: Sendable {
 
     /// Looks `key` up in both tiers, reporting which tier answered and whether the KV tier failed.
     public func lookup(_ key: String) async -> CacheLookup {
+        if let hit = memoryFirstHit(key) { return hit }
         guard let cacheKey = makeKey(key) else {
             statisticsRecorder.recordLookup(.miss, fellBack: false)
             metrics.miss.increment()
             return CacheLookup(entry: nil, tier: nil, kvError: nil)
         }
-        if let hit = memoryFirstHit(cacheKey) { return hit }
         // Taken before anything is read, so an invalidation that starts later can tell this lookup's
         // reads (and the write-back they lead to) from newer ones.
         let epoch = invalidations.epoch
