@@ -81,9 +81,9 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case meanLatencyReduction
     /// 1 − cold-start latency / baseline cold-start latency.
     case coldStartLatencyReduction
-    /// With an `invalidate` event after a `kb-update`: per (invalidation, other instance), the time from the
-    /// start of the invalidation to the last old answer that instance served (0 when it served none); the
-    /// median over those pairs. How long the others keep serving what was invalidated.
+    /// With an `invalidate` event (and its `kbUpdate`): per (invalidation, other instance), the time from the
+    /// start of the invalidation to the start of the last request that instance answered with an old answer
+    /// (0 when none); the median over those pairs. How long the others keep serving what was invalidated.
     case stalenessWindowP50Ms
     /// The 99th percentile of the staleness windows (see ``stalenessWindowP50Ms``).
     case stalenessWindowP99Ms

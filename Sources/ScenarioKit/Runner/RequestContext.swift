@@ -71,7 +71,7 @@ struct RequestContext: Sendable {
                 question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart),
                 staleness?.isCoveredStaleAnswer(
                     question: question, answer: result.entry, origin: origin, instance: instance.id,
-                    completedMilliseconds: record.startMilliseconds + latency) != true {
+                    startedMilliseconds: record.startMilliseconds) != true {
                 record.wrongAnswer = reason
             }
         }

@@ -5,7 +5,9 @@ import Synchronization
 /// of the truth, served after an invalidation that covered it (the knowledge base had changed before the
 /// invalidation, and its pattern matches the question), is a *stale answer* inside a window, not a wrong
 /// one. Per invalidation and per other instance live at the time, the window is the time from the start
-/// of the invalidation to the completion of the last stale answer that instance served (0 when none).
+/// of the invalidation to the start of the last request that instance answered with a stale answer (0 when
+/// none): the cache decides a hit within microseconds of the request's start, whereas its completion on a
+/// loaded machine also measures how long the finished task waited for a thread.
 final class StalenessTracker: Sendable {
     private struct Invalidation {
         var startMilliseconds: Double
@@ -35,16 +37,16 @@ final class StalenessTracker: Sendable {
         }
     }
 
-    /// Whether `answer` to `question`, served by `instance` and completed at `completedMilliseconds`, is an
-    /// old version covered by an invalidation; if so it is counted in that invalidation's window.
+    /// Whether `answer` to `question`, served by `instance` to a request started at `startedMilliseconds`, is
+    /// an old version covered by an invalidation; if so it is counted in that invalidation's window.
     func isCoveredStaleAnswer(
-        question: String, answer: CacheEntry, origin: OriginSimulator, instance: Int, completedMilliseconds: Double
+        question: String, answer: CacheEntry, origin: OriginSimulator, instance: Int, startedMilliseconds: Double
     ) -> Bool {
         state.withLock { state in
             // The latest covering invalidation first: its window is the one still open.
             for index in state.invalidations.indices.reversed() {
                 let invalidation = state.invalidations[index]
-                guard invalidation.startMilliseconds <= completedMilliseconds, invalidation.pattern.matches(question) else { continue }
+                guard invalidation.pattern.matches(question) else { continue }
                 let versionThen = origin.version(of: question, afterUpdates: invalidation.updatesBefore)
                 let isOld = (0..<versionThen).contains { version in
                     let truth = origin.truth(for: question, version: version)
@@ -52,7 +54,7 @@ final class StalenessTracker: Sendable {
                 }
                 guard isOld else { continue }
                 state.invalidations[index].lastStale[instance] = max(
-                    state.invalidations[index].lastStale[instance] ?? 0, completedMilliseconds)
+                    state.invalidations[index].lastStale[instance] ?? 0, startedMilliseconds)
                 state.staleAnswers += 1
                 return true
             }
