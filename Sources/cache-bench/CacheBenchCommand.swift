@@ -88,6 +88,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         let memoryFirst = recorder.wants("memoryfirst") || recorder.wants("memorytier.get.async")
             ? try await MemoryFirstCases.start(port: port, memory: memory, key: keys[0], entry: entry, logger: logger) : nil
         var checksum = 0
+        let clusterCases = recorder.wants("cluster") ? try await ClusterBenchmarks.start(valueBytes: max(1, valueBytes), logger: logger) : nil
 
         for round in 1...rounds {
             print("round \(round) of \(rounds)")
@@ -157,6 +158,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                 }
             }
+            try await clusterCases?.runRound(concurrency: concurrency, duration: duration, operations: fixedOperations, recorder: recorder)
             try await recorder.run("tieredcache.get.kvhit.c\(concurrency).exec") {
                 try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, operations: fixedOperations, executor: store.executor) {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
@@ -217,6 +219,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         await cache.shutdown()
         await store.shutdown()
         await rest.shutdown()
+        await clusterCases?.shutdown()
 
         let results = recorder.results
         BenchmarkTable.print(results, concurrency: concurrency)
