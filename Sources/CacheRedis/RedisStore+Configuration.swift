@@ -1,3 +1,5 @@
+import CacheCore
+
 extension RedisStore {
     /// How a ``RedisStore`` connects and reconnects.
     public struct Configuration: Sendable, Hashable {
@@ -19,6 +21,11 @@ extension RedisStore {
         /// milliseconds. Both sides back off by themselves after a spin that did not pay; enable it only
         /// where cores are dedicated.
         public var spin: Duration = .zero
+
+        /// Where the backplane's subscriber connection goes (``RedisStore/subscribe(channel:policy:logger:onEvent:)``);
+        /// `nil` (the default) means the store's own endpoint. Lets a test or a scenario put that one
+        /// connection behind a fault proxy of its own.
+        public var subscriberEndpoint: RedisEndpoint?
 
         var callerSpin: Duration? { spin > .zero ? spin : nil }
 

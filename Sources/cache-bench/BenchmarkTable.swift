@@ -15,6 +15,9 @@ enum BenchmarkTable {
         case "redis-benchmark.get.c\(concurrency)", "redisstore.get.c\(concurrency)",
              "tieredcache.get.kvhit.c\(concurrency)": return "redis-benchmark.get.c\(concurrency)"
         case "lockeddict.get", "memorytier.get": return "lockeddict.get"
+        case "memorytier.get.async.c1", "tieredcache.get.memoryfirst.c1": return "memorytier.get.async.c1"
+        case "memorytier.get.async.c\(concurrency)", "tieredcache.get.memoryfirst.c\(concurrency)":
+            return "memorytier.get.async.c\(concurrency)"
         case "lockeddict.get.1m", "memorytier.get.1m": return "lockeddict.get.1m"
         case "redis-cli.scan-unlink.100k", "tieredcache.invalidate.100k": return "redis-cli.scan-unlink.100k"
         case "cluster.get.c\(concurrency)", "cluster.get.c\(concurrency).onenode": return "redisstore.get.c\(concurrency)"
@@ -63,6 +66,7 @@ enum BenchmarkTable {
             let verdict = measured >= target ? "PASS" : "FAIL"
             Swift.print("\(verdict) \(name) ≥ \(target) × \(baselineName): \(String(format: "%.2f", measured))")
         }
+        MemoryFirstCases.printComparison(byName, concurrency: concurrency)
         // The latency goal: one caller's median within 15 µs of raw hiredis's.
         if let cache = byName["tieredcache.get.kvhit.c1"], let raw = byName["hiredis.get.c1"] {
             let verdict = cache.p50Micros <= raw.p50Micros + 15 ? "PASS" : "FAIL"

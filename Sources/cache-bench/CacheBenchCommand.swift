@@ -85,6 +85,8 @@ struct CacheBenchCommand: AsyncParsableCommand {
         for key in keys { _ = memory.set(key, entry, expiresAt: nil) }
         let bigMemory = BigMemoryCases(wanted: recorder.wants("1m"), entry: entry)
         let encoded = CacheEntryCodec.encode(entry, key: "question", expiresAt: Date() + 3600)
+        let memoryFirst = recorder.wants("memoryfirst") || recorder.wants("memorytier.get.async")
+            ? try await MemoryFirstCases.start(port: port, memory: memory, key: keys[0], entry: entry, logger: logger) : nil
         var checksum = 0
         let clusterCases = recorder.wants("cluster") ? try await ClusterBenchmarks.start(valueBytes: max(1, valueBytes), logger: logger) : nil
 
@@ -178,6 +180,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
                     checksum &+= memory.get(keys[index % keys.count])?.value.count ?? 0
                 }
             }
+            try await memoryFirst?.runRound(concurrency: concurrency, duration: duration, operations: fixedOperations, recorder: recorder)
             if let bigMemory {
                 try await recorder.run("lockeddict.get.1m") { bigMemory.lockedDictionary(duration: duration, checksum: &checksum) }
                 try await recorder.run("memorytier.get.1m") { bigMemory.memoryTier(duration: duration, checksum: &checksum) }
@@ -212,6 +215,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         }
         if checksum == 0 && recorder.wants("memory") { print("warning: the memory cases found no entries") }
 
+        await memoryFirst?.shutdown()
         await cache.shutdown()
         await store.shutdown()
         await rest.shutdown()

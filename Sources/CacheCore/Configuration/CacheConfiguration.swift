@@ -48,6 +48,11 @@ public struct CacheConfiguration: Sendable {
     /// `compute` before answering with a stale entry, when it has one; the computation goes on in the
     /// background and refreshes both tiers. `nil` (the default) waits as long as `compute` takes.
     public var softTimeout: Duration?
+    /// The order in which tiers are read: ``ReadStrategy/kvFirst`` (the plan's, the default) or
+    /// ``ReadStrategy/memoryFirst`` (memory speed, kept coherent by the backplane; issue 12).
+    public var readStrategy: ReadStrategy = .kvFirst
+    /// How the backplane keeps memory-first reads coherent (used only with ``ReadStrategy/memoryFirst``).
+    public var backplane = BackplanePolicy()
 
     /// Creates a configuration; every value has the default the plan calls for.
     public init(

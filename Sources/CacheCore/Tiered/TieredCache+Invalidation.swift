@@ -59,6 +59,7 @@ extension TieredCache {
                 logger.warning("cache_invalidate_incomplete", metadata: [
                     "pattern": "\(Self.loggable(pattern))", "kv_removed": "\(removed)", "class": "\(error.code.name)",
                 ])
+                await publishChange(.invalidate(pattern: normalizedPattern))
                 return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: removed, kvError: error, kvComplete: false)
             }
         } while cursor != 0
@@ -66,6 +67,8 @@ extension TieredCache {
             "pattern": "\(Self.loggable(pattern))", "memory_removed": "\(memoryRemoved)", "kv_removed": "\(removed)",
             "complete": "\(writesSettled)",
         ])
+        // After the KV keys are gone, so the other instances' next reads miss.
+        await publishChange(.invalidate(pattern: normalizedPattern))
         return InvalidationReport(memoryRemoved: memoryRemoved, kvRemoved: removed, kvError: nil, kvComplete: writesSettled)
     }
 }

@@ -234,6 +234,8 @@ extension TieredCache {
             if invalidations.isSuperseded(key.normalized, since: epoch) {
                 await revertWrite(key, store: store)
             }
+            // After the write landed (or failed), so another instance that drops its copy re-reads the new value.
+            await publishChange(.set(key: key.normalized))
         }
         return true
     }

@@ -70,6 +70,8 @@ public final class TieredCache: Sendable {
     let metricsFactory: any MetricsFactory
     /// Whether ``CacheConfiguration/namespace`` passed validation; if not, no KV store is ever used.
     let namespaceIsValid: Bool
+    /// The backplane of memory-first reads (see ``TieredCache+Backplane``).
+    let backplaneLink: BackplaneLink
 
     /// Creates a cache over `kvStore` (or memory-only when it is `nil`) and logs the mode once.
     ///
@@ -89,6 +91,7 @@ public final class TieredCache: Sendable {
         self.pendingWrites = Mutex(PendingWriteQueue(
             maximumEntries: configuration.pendingWrites.maximumEntries, maximumBytes: configuration.pendingWrites.maximumBytes))
         self.metricsFactory = metricsFactory
+        self.backplaneLink = BackplaneLink(namespace: configuration.namespace, policy: configuration.backplane)
         let problem = CacheConfiguration.namespaceProblem(configuration.namespace)
         self.namespaceIsValid = problem == nil
         if let problem {
@@ -103,6 +106,7 @@ public final class TieredCache: Sendable {
         self.store = Mutex(nil)
         // Wrapped once `self` is whole: the breaker calls back into the cache when it closes.
         if problem == nil, let kvStore { store.withLock { $0 = wrapInBreaker(kvStore) } }
+        if problem == nil { startBackplane(rawStore: kvStore, wrapped: currentStore) }
         logger.info("cache_mode", metadata: [
             "mode": "\(problem == nil ? kvStore?.backendName ?? "memory-only" : "memory-only")",
             "namespace": "\(configuration.namespace)",
@@ -123,6 +127,7 @@ public final class TieredCache: Sendable {
 
     /// Looks `key` up in both tiers, reporting which tier answered and whether the KV tier failed.
     public func lookup(_ key: String) async -> CacheLookup {
+        if let hit = memoryFirstHit(key) { return hit }
         guard let cacheKey = makeKey(key) else {
             statisticsRecorder.recordLookup(.miss, fellBack: false)
             metrics.miss.increment()
@@ -150,7 +155,7 @@ public final class TieredCache: Sendable {
             }
         }
         let now = ContinuousClock.now
-        if let read = memory.read(cacheKey.normalized, now: now) {
+        if memoryUsable(afterKVMiss: kvMissed, now: now), let read = memory.read(cacheKey.normalized, now: now) {
             if !read.isStale(at: now) {
                 logger.debug("cache_memory_hit", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "fallback": "\(kvError != nil)"])
                 statisticsRecorder.recordLookup(.memoryHit, fellBack: kvError != nil)
@@ -221,6 +226,7 @@ public final class TieredCache: Sendable {
             "previous": "\(previous?.backendName ?? "memory-only")",
             "namespace": "\(configuration.namespace)",
         ])
+        await restartBackplane(rawStore: newStore)
         guard let previous else { return }
         await drainBackgroundWrites(reason: "replace_store")
         await previous.shutdown()
@@ -254,6 +260,7 @@ public final class TieredCache: Sendable {
     /// ``CacheConfiguration/kvDeadline``), then shuts the KV store down. The cache answers from memory
     /// afterwards.
     public func shutdown() async {
+        await stopBackplane()
         let previous = store.withLock { current in
             defer { current = nil }
             return current

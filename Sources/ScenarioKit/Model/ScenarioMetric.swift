@@ -87,6 +87,17 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case meanLatencyReduction
     /// 1 − cold-start latency / baseline cold-start latency.
     case coldStartLatencyReduction
+    /// With an `invalidate` event (and its `kbUpdate`): per (invalidation, other instance), the time from the
+    /// start of the invalidation to the start of the last request that instance answered with an old answer
+    /// (0 when none); the median over those pairs. How long the others keep serving what was invalidated.
+    case stalenessWindowP50Ms
+    /// The 99th percentile of the staleness windows (see ``stalenessWindowP50Ms``).
+    case stalenessWindowP99Ms
+    /// The longest staleness window (see ``stalenessWindowP50Ms``).
+    case stalenessWindowMaxMs
+    /// Old answers served after an invalidation that covered them (each is inside a staleness window; an old
+    /// answer not covered by an invalidation is a wrong answer).
+    case staleAnswers
 
     /// Whether the metric compares against the memory-only baseline (needs `baseline: memory-only`).
     public var needsBaseline: Bool {
@@ -100,6 +111,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     public var isPhaseScopable: Bool {
         switch self {
         case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction, .minPrimaryKeyShare: return false
+        case .stalenessWindowP50Ms, .stalenessWindowP99Ms, .stalenessWindowMaxMs, .staleAnswers: return false
         default: return true
         }
     }

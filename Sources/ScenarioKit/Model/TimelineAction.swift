@@ -65,6 +65,11 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case restFaultClear
     /// Acts on the Redis Cluster (`topology.backend: redis-cluster`), in the background.
     case cluster(ClusterAction)
+    /// `TieredCache.invalidate(pattern)` on one instance (slot): its memory, the KV keys, and (memory-first)
+    /// a backplane message to the others; with `kbUpdate`, the knowledge base first changes that share of
+    /// the answers (as `kb-update`), in the same step. Old answers of questions it covers, served afterwards,
+    /// are measured as the staleness window instead of counted wrong.
+    case invalidate(pattern: String, instance: Int, kbUpdate: Double?)
 
     /// The name used in scenario files.
     public var name: String {
@@ -98,6 +103,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .restFault: return "rest-fault"
         case .restFaultClear: return "rest-fault-clear"
         case .cluster(let action): return action.name
+        case .invalidate: return "invalidate"
         }
     }
 
@@ -107,7 +113,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         "deploy", "cold-start", "remove-kv-config", "restore-kv-config", "settle", "pause", "mark",
         "origin-fail", "origin-slow", "origin-restore", "kb-update",
         "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
-        "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear",
+        "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear", "invalidate",
     ] + ClusterAction.allNames
 
     /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
@@ -126,7 +132,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
              .redisDebugSleep, .redisMaxMemory, .foreignWrite, .restFault, .restFaultClear, .cluster:
             return true
         case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark, .originFail, .originSlow, .originRestore,
-             .kbUpdate:
+             .kbUpdate, .invalidate:
             return false
         }
     }
@@ -172,6 +178,9 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
             return "REST fault: \(what)" + (share < 1 ? " on \(ScenarioMetric.format(share * 100)) % of requests" : "")
         case .restFaultClear: return "REST fault cleared"
         case .cluster(let action): return action.description
+        case .invalidate(let pattern, let instance, let kbUpdate):
+            let update = kbUpdate.map { "knowledge base updates \(Int(($0 * 100).rounded())) % of answers, then " } ?? ""
+            return update + "invalidate '\(pattern)' on instance \(instance)"
         default: return name
         }
     }

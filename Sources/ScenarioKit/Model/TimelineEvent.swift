@@ -24,6 +24,9 @@ public struct TimelineEvent: Sendable, Hashable {
         case instance(Int)
         /// The proxies of the first ⌈share × live instances⌉ live slots (at least one).
         case share(Double)
+        /// The proxy that carries every instance's backplane subscriber connection (`target: backplane`, with
+        /// `readStrategy: memory-first` over Redis): a fault on the backplane alone, KV traffic untouched.
+        case backplane
 
         /// The target as the report shows it.
         public var description: String {
@@ -31,6 +34,7 @@ public struct TimelineEvent: Sendable, Hashable {
             case .all: return "all instances"
             case .instance(let slot): return "instance \(slot)"
             case .share(let share): return "\(ScenarioMetric.format(share * 100)) % of the instances"
+            case .backplane: return "the backplane connections"
             }
         }
     }

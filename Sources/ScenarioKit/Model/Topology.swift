@@ -18,6 +18,8 @@ public struct Topology: Sendable, Hashable {
     public enum ReadStrategy: String, Sendable, Hashable, CaseIterable {
         /// KV first, then memory (the plan's order).
         case kvFirst = "kv-first"
+        /// Memory first, kept coherent by the backplane (`CacheConfiguration.readStrategy = .memoryFirst`).
+        case memoryFirst = "memory-first"
     }
 
     /// How a request picks the instance that serves it.
@@ -60,6 +62,10 @@ public struct Topology: Sendable, Hashable {
     public var proxies: ProxyLayout
     /// The cluster's shape with `backend: redis-cluster` (nil otherwise).
     public var cluster: ClusterSpecification?
+    /// With `memory-first`: the backplane's staleness bound in milliseconds (`backplaneStalenessMs`, default 1000).
+    public var backplaneStalenessMilliseconds = 1000
+    /// With `memory-first`: the backplane's heartbeat in milliseconds (`backplaneHeartbeatMs`, default 100).
+    public var backplaneHeartbeatMilliseconds = 100
 
     /// Creates a topology.
     public init(

@@ -108,7 +108,15 @@ public final class OriginSimulator: Sendable {
 
     /// How many `kb-update`s changed `question`'s answer so far.
     public func version(of question: String) -> Int {
-        let updates = faults.withLock { $0.updates }
+        version(of: question, afterUpdates: .max)
+    }
+
+    /// How many `kb-update`s have run so far.
+    public var updateCount: Int { faults.withLock { $0.updates.count } }
+
+    /// How many of the first `count` `kb-update`s changed `question`'s answer.
+    public func version(of question: String, afterUpdates count: Int) -> Int {
+        let updates = faults.withLock { $0.updates.prefix(count) }
         var version = 0
         for (index, share) in updates.enumerated() {
             var generator = SeededGenerator(seed: seed ^ SplitMix64.stableHash(question), stream: "kb-update-\(index)")

@@ -96,6 +96,7 @@ public enum ScenarioParser {
             softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
         topology.cluster = try parseCluster(&reader, backend: topology.backend)
+        try parseBackplane(&reader, into: &topology)
         try reader.finish()
         return topology
     }
@@ -243,6 +244,7 @@ public enum ScenarioParser {
             case "rest-fault": action = try parseRESTFault(&reader)
             case "rest-fault-clear": action = .restFaultClear
             case _ where ClusterAction.allNames.contains(actionName): action = try parseClusterAction(actionName, &reader)
+            case "invalidate": action = try parseInvalidate(&reader)
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }
@@ -263,7 +265,8 @@ public enum ScenarioParser {
             throw reader.error("target", expected: "no target ('\(action.name)' acts on redis-server or every instance; only add-toxic, remove-toxic, disable-proxy and enable-proxy take one)", found: node)
         }
         if case .scalar(let scalar) = node, scalar.string == "all" { return .all }
-        let expected = "'all', {instance: N} or {share: 0…1}"
+        if case .scalar(let scalar) = node, scalar.string == "backplane" { return .backplane }
+        let expected = "'all', 'backplane', {instance: N} or {share: 0…1}"
         guard case .mapping = node else { throw reader.error("target", expected: expected, found: node) }
         var targetReader = try MappingReader(node, file: reader.file, path: reader.fieldPath("target"))
         let target: TimelineEvent.Target
@@ -457,7 +460,8 @@ public enum ScenarioParser {
                 }
             }
         }
-        for (index, event) in scenario.timeline.enumerated() where event.target != .all {
+        try validateBackplane(scenario, line: { line("timeline", $0) })
+        for (index, event) in scenario.timeline.enumerated() where event.target != .all && event.target != .backplane {
             guard scenario.topology.proxies == .perInstance else {
                 throw ScenarioFileError(file: file, line: line("timeline", index), field: "timeline[\(index)].target",
                                         expected: "'all', or 'topology.proxies: per-instance' so that instances have proxies of their own",

@@ -73,6 +73,11 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var timeToKVHitAfterClusterActionMilliseconds: Double = .nan
     /// Keys on the emptiest primary / mean keys per primary at the run's end (NaN: not a cluster run).
     public var minPrimaryKeyShare: Double = .nan
+    /// The staleness windows after invalidations, in milliseconds (whole run only; see
+    /// ``ScenarioMetric/stalenessWindowP50Ms``); empty when the run had no `invalidate`.
+    public var stalenessWindowsMilliseconds: [Double] = []
+    /// Old answers served inside a staleness window (whole run only).
+    public var staleAnswers: Double = .nan
 
     /// Creates an empty set.
     public init() {}
@@ -135,8 +140,20 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .redisCPUSeconds: return redisCPUSeconds
         case .timeToKVHitAfterClusterActionMs: return timeToKVHitAfterClusterActionMilliseconds
         case .minPrimaryKeyShare: return minPrimaryKeyShare
+        case .stalenessWindowP50Ms: return Self.percentile(stalenessWindowsMilliseconds, 0.50)
+        case .stalenessWindowP99Ms: return Self.percentile(stalenessWindowsMilliseconds, 0.99)
+        case .stalenessWindowMaxMs: return stalenessWindowsMilliseconds.max() ?? .nan
+        case .staleAnswers: return staleAnswers
         case .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return nil
         }
+    }
+
+    /// The nearest-rank percentile of `values` (NaN when empty).
+    static func percentile(_ values: [Double], _ quantile: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        let rank = Int((quantile * Double(sorted.count)).rounded(.up))
+        return sorted[min(sorted.count - 1, max(0, rank - 1))]
     }
 }

@@ -12,6 +12,8 @@ struct RequestContext: Sendable {
     let start: ContinuousClock.Instant
     let ttl: Duration
     let limit: Duration
+    /// Old answers after an `invalidate` are measured there (a staleness window) rather than counted wrong.
+    var staleness: StalenessTracker?
 
     /// Sends the request through the instance's `getOrCompute`, times it and checks the answer.
     func execute() async -> RequestRecord {
@@ -77,7 +79,10 @@ struct RequestContext: Sendable {
             }
             record.kvError = result.kvError?.name
             if case .wrong(let reason) = oracle.check(
-                question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart) {
+                question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart),
+                staleness?.isCoveredStaleAnswer(
+                    question: question, answer: result.entry, origin: origin, instance: instance.id,
+                    startedMilliseconds: record.startMilliseconds) != true {
                 record.wrongAnswer = reason
             }
         }

@@ -86,6 +86,10 @@ final class VariantRunner {
     private var problems = 0
     private let clock = ContinuousClock()
     let start: ContinuousClock.Instant
+    /// With memory-first over Redis: the proxy every instance's backplane subscriber goes through (`target: backplane`).
+    var backplaneProxy: ProxyEndpoint?
+    /// The staleness windows after `invalidate` events.
+    let staleness = StalenessTracker()
 
     init(
         scenario: Scenario, label: String, redis: RedisSide?, cluster: ClusterSide? = nil, trace: RequestTrace,
@@ -125,6 +129,7 @@ final class VariantRunner {
             // tuning it against those scenarios is open work (issue 11, item 5).
             circuitBreaker: .disabled,
             softTimeout: scenario.topology.softTimeoutMilliseconds.map { .milliseconds($0) })
+            .withReadStrategy(of: scenario.topology)
     }
 
     var redisConfiguration: RedisStore.Configuration {
@@ -133,6 +138,7 @@ final class VariantRunner {
             let initial = min(configuration.reconnectBackoffInitial, .milliseconds(maximum))
             configuration.reconnectBackoff = (initial, .milliseconds(maximum))
         }
+        configuration.subscriberEndpoint = backplaneProxy.flatMap { try? RedisEndpoint(url: $0.url) }
         return configuration
     }
 
@@ -175,6 +181,10 @@ final class VariantRunner {
     /// The proxies an event's target reaches.
     private func proxyNames(for target: TimelineEvent.Target) async throws -> [String] {
         guard let redis else { return [] }
+        if target == .backplane {
+            guard let backplaneProxy else { throw ScenarioRunError("target backplane: no backplane proxy in this variant") }
+            return [backplaneProxy.name]
+        }
         if let shared = redis.sharedProxy { return [shared.name] }
         let slots = Set(live.map(\.slot)).sorted()
         let chosen: [Int]
@@ -188,6 +198,8 @@ final class VariantRunner {
             chosen = [slot]
         case .share(let share):
             chosen = Array(slots.prefix(max(1, Int((share * Double(slots.count)).rounded(.up)))))
+        case .backplane:
+            chosen = []
         }
         var names: [String] = []
         for slot in chosen {
@@ -203,6 +215,7 @@ final class VariantRunner {
         // Before the instances connect, so the per-node table counts their first connections.
         if cluster != nil { await beginCluster() }
         do {
+            backplaneProxy = try await makeBackplaneProxy()
             for _ in 0..<scenario.topology.instances { live.append(try await makeInstance()) }
         } catch {
             events.append(AppliedEvent(
@@ -245,7 +258,7 @@ final class VariantRunner {
                 let context = RequestContext(
                     request: request, instance: instance, phase: phases.count - 1, isColdStart: served == 0,
                     mode: instance.cache.mode, origin: origin, oracle: oracle, start: start,
-                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit)
+                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit, staleness: staleness)
                 group.addTask { await context.execute() }
                 inFlight += 1
                 dispatched += 1
@@ -418,6 +431,14 @@ final class VariantRunner {
             rest.bridge.faults.set(nil)
         case .cluster(let action):
             throw ScenarioRunError("\(action.name) needs topology.backend: redis-cluster")
+        case .invalidate(let pattern, let slot, let kbUpdate):
+            guard let instance = live.first(where: { $0.slot == slot }) else { throw ScenarioRunError("no live instance in slot \(slot)") }
+            // Recorded before the knowledge base changes: a request completing in between already finds it.
+            staleness.begin(
+                pattern: pattern, updatesBefore: origin.updateCount + (kbUpdate == nil ? 0 : 1), invalidator: instance.id,
+                instances: live.map(\.id), startMilliseconds: elapsedMilliseconds)
+            if let kbUpdate { origin.updateKnowledgeBase(share: kbUpdate) }
+            _ = await instance.cache.invalidate(pattern)
         case .settle:
             while let record = await group.next() {
                 inFlight -= 1
@@ -533,6 +554,10 @@ final class VariantRunner {
         }
         var metrics = analyzer.metrics()
         endCounters.difference(since: phaseCounters[0], milliseconds: end, into: &metrics)
+        if !staleness.isEmpty {
+            metrics.stalenessWindowsMilliseconds = staleness.windows
+            metrics.staleAnswers = Double(staleness.staleAnswers)
+        }
         let calls = origin.callCounts
         var problems = records.compactMap { record -> String? in
             if let failure = record.failure { return "request #\(record.index) failed: \(failure)" }

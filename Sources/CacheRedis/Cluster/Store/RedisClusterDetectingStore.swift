@@ -25,7 +25,7 @@ public final class RedisClusterDetectingStore: KVStore {
     public let endpoint: RedisEndpoint
     /// How connections connect, on one node or on every node of the cluster.
     public let configuration: RedisStore.Configuration
-    private let single: RedisStore
+    let single: RedisStore
     private let mode = Mutex(Mode.detecting)
     private let decided = AsyncGate()
     private let metricsFactory: any MetricsFactory
