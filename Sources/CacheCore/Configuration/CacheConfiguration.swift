@@ -48,6 +48,9 @@ public struct CacheConfiguration: Sendable {
     /// `compute` before answering with a stale entry, when it has one; the computation goes on in the
     /// background and refreshes both tiers. `nil` (the default) waits as long as `compute` takes.
     public var softTimeout: Duration?
+    /// Cross-instance single-flight (issue 12): a miss takes a short lock in the KV tier before computing,
+    /// and other instances wait for its answer; on by default (see ``DistributedLockPolicy`` for why).
+    public var distributedLock: DistributedLockPolicy
 
     /// Creates a configuration; every value has the default the plan calls for.
     public init(
@@ -62,7 +65,8 @@ public struct CacheConfiguration: Sendable {
         circuitBreaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
         pendingWrites: PendingWriteLimits = PendingWriteLimits(),
         staleWindow: Duration? = .seconds(3600),
-        softTimeout: Duration? = nil
+        softTimeout: Duration? = nil,
+        distributedLock: DistributedLockPolicy = DistributedLockPolicy()
     ) {
         self.namespace = namespace
         self.kvDeadline = kvDeadline
@@ -76,6 +80,7 @@ public struct CacheConfiguration: Sendable {
         self.pendingWrites = pendingWrites
         self.staleWindow = staleWindow.flatMap { $0 > .zero ? $0 : nil }
         self.softTimeout = softTimeout.flatMap { $0 > .zero ? $0 : nil }
+        self.distributedLock = distributedLock
     }
 
     /// The longest namespace accepted, in bytes.

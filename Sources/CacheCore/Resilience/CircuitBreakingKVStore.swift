@@ -47,7 +47,7 @@ final class CircuitBreakingKVStore: KVStore {
         await wrapped.shutdown()
     }
 
-    private func guarded<T>(_ call: () async throws(KVError) -> T) async throws(KVError) -> T {
+    func guarded<T>(_ call: () async throws(KVError) -> T) async throws(KVError) -> T {
         let ticket: CircuitBreaker.Ticket
         switch breaker.admit() {
         case .success(let admitted): ticket = admitted

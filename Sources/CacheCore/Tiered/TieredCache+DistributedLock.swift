@@ -1,0 +1,164 @@
+import Logging
+
+/// Cross-instance single-flight (issue 12, item 2): one origin call per question across every instance
+/// that shares the KV tier.
+///
+/// The instance that runs a key's computation (the leader of its in-process single-flight) takes a lock
+/// in the KV tier (`SET <lock key> <token> NX PX <ttl>`, see ``KVLocking``) before calling the origin.
+/// When another instance holds it, this one waits for that instance's answer by polling the entry with
+/// a doubling backoff (``DistributedLockPolicy``), retrying the lock each round so that a holder that
+/// died is replaced once its lock expires. Whatever goes wrong — no lock-capable store, the lookup's KV
+/// read failed, the lock command fails or the breaker refuses it, the wait passes its limit — the
+/// instance computes itself, as it did before locks existed: never worse than today.
+///
+/// Polling, not pub/sub: the wait lasts one origin call, polls cost one `GET` and one `SET NX` each (on
+/// Redis and on REST alike, where a subscription would be a server-sent event stream per instance), and
+/// an instance needs no extra connection that could itself fail.
+///
+/// The holder stores the answer, waits for its KV write (bounded by the KV deadline) so waiters find it,
+/// then releases the lock in the background with the owner-only compare-and-delete.
+///
+/// Logs: `cache_lock_acquired` (debug), `cache_lock_answered_by_other` (debug), `cache_lock_fallback`
+/// (debug; `reason` = `kv_failed`, `lock_failed`, `wait_expired`), `cache_lock_release_failed` (debug).
+extension TieredCache {
+    private enum LockAttempt {
+        case acquired
+        case held
+        case failed
+    }
+
+    /// Runs `compute` for `cacheKey` once across instances when the KV tier allows it; stores the answer.
+    ///
+    /// `kvFailed` says the lookup that missed could not read the KV tier: it is not asked again.
+    func computeOnce(
+        _ cacheKey: CacheKey, key: String, ttl: Duration?, staleWindow: Duration?, kvFailed: Bool,
+        compute: @escaping @Sendable () async throws -> CacheEntry
+    ) async throws -> FlightAnswer {
+        // A computation of this key may have ended between this caller's lookup and its joining the
+        // flight: its answer is in memory already.
+        let now = ContinuousClock.now
+        if let read = memory.read(cacheKey.normalized, now: now), !read.isStale(at: now) {
+            return FlightAnswer(entry: read.entry, origin: .memory)
+        }
+        let policy = configuration.distributedLock
+        guard policy.isEnabled, let store = currentStore, let locking = lockingStore(store) else {
+            return try await computeLocally(key, ttl: ttl, staleWindow: staleWindow, compute: compute)
+        }
+        guard !kvFailed else {
+            return try await computeWithoutLock(key, cacheKey, reason: "kv_failed", ttl: ttl, staleWindow: staleWindow, compute: compute)
+        }
+        let lockKey = KVLockKey.make(for: cacheKey.backendKey, namespace: configuration.namespace)
+        let token = Self.lockToken()
+        let waitEnds = ContinuousClock.now + policy.waitLimit
+        var pause = policy.initialPollInterval
+        while true {
+            switch await tryLock(locking, lockKey: lockKey, token: token, ttl: policy.ttl, key: cacheKey) {
+            case .failed:
+                return try await computeWithoutLock(key, cacheKey, reason: "lock_failed", ttl: ttl, staleWindow: staleWindow, compute: compute)
+            case .acquired:
+                return try await computeHoldingLock(
+                    cacheKey, key: key, lock: (locking, lockKey, token), ttl: ttl, staleWindow: staleWindow, compute: compute)
+            case .held:
+                let left = waitEnds - ContinuousClock.now
+                guard left > .zero else {
+                    return try await computeWithoutLock(
+                        key, cacheKey, reason: "wait_expired", ttl: ttl, staleWindow: staleWindow, compute: compute)
+                }
+                try? await Task.sleep(for: min(pause, left))
+                pause = min(pause * 2, policy.maximumPollInterval)
+                switch await readFromKV(cacheKey, store: store, epoch: invalidations.epoch) {
+                case .hit(let entry):
+                    statisticsRecorder.recordLockOutcome("answered_by_other")
+                    logger.debug("cache_lock_answered_by_other", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
+                    return FlightAnswer(entry: entry, origin: .kv)
+                case .failed:
+                    return try await computeWithoutLock(
+                        key, cacheKey, reason: "kv_failed", ttl: ttl, staleWindow: staleWindow, compute: compute)
+                case .miss, .stale:
+                    continue
+                }
+            }
+        }
+    }
+
+    /// `store` as a lock-capable store, or `nil`. Asked per computation rather than once at init,
+    /// because ``replaceKVStore(_:)`` can swap the store; a dynamic cast per miss is noise beside it.
+    func lockingStore(_ store: any KVStore) -> (any KVLocking)? {
+        if let breaking = store as? CircuitBreakingKVStore { return breaking.supportsLocking ? breaking : nil }
+        return store as? any KVLocking
+    }
+
+    private func computeLocally(
+        _ key: String, ttl: Duration?, staleWindow: Duration?, compute: @escaping @Sendable () async throws -> CacheEntry
+    ) async throws -> FlightAnswer {
+        let entry = try await compute()
+        await set(key, entry, ttl: ttl, staleWindow: staleWindow)
+        return FlightAnswer(entry: entry, origin: .computed)
+    }
+
+    private func computeWithoutLock(
+        _ key: String, _ cacheKey: CacheKey, reason: String, ttl: Duration?, staleWindow: Duration?,
+        compute: @escaping @Sendable () async throws -> CacheEntry
+    ) async throws -> FlightAnswer {
+        statisticsRecorder.recordLockOutcome("local_" + reason)
+        logger.debug("cache_lock_fallback", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "reason": "\(reason)"])
+        return try await computeLocally(key, ttl: ttl, staleWindow: staleWindow, compute: compute)
+    }
+
+    private func computeHoldingLock(
+        _ cacheKey: CacheKey, key: String, lock: (store: any KVLocking, key: String, token: String), ttl: Duration?,
+        staleWindow: Duration?, compute: @escaping @Sendable () async throws -> CacheEntry
+    ) async throws -> FlightAnswer {
+        defer { releaseInBackground(lock.store, lockKey: lock.key, token: lock.token, key: cacheKey) }
+        // The previous holder may have stored its answer and released the lock just after this
+        // instance's lookup missed: look once more before paying for the origin.
+        if case .hit(let entry) = await readFromKV(cacheKey, store: lock.store, epoch: invalidations.epoch) {
+            statisticsRecorder.recordLockOutcome("answered_by_other")
+            return FlightAnswer(entry: entry, origin: .kv)
+        }
+        statisticsRecorder.recordLockOutcome("acquired")
+        logger.debug("cache_lock_acquired", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
+        let answer = try await computeLocally(key, ttl: ttl, staleWindow: staleWindow, compute: compute)
+        // Waiters look for the entry, not the lock: it must be in the KV tier before the lock goes. Every
+        // write is bounded by the KV deadline; the writes started before this one end with it or earlier.
+        _ = await backgroundWrites.waitForWritesStartedBefore(deadline: .now + configuration.kvDeadline)
+        return answer
+    }
+
+    private func tryLock(
+        _ store: any KVLocking, lockKey: String, token: String, ttl: Duration, key: CacheKey
+    ) async -> LockAttempt {
+        let started = ContinuousClock.now
+        do throws(KVError) {
+            let taken = try await store.acquireLock(lockKey, token: token, ttl: ttl, deadline: started + configuration.kvDeadline)
+            return taken ? .acquired : .held
+        } catch {
+            recordKVFailure(error, operation: .lock, key: key, started: started)
+            return .failed
+        }
+    }
+
+    /// Releases the lock without making the holder's caller wait: waiters poll the entry, not the lock.
+    private func releaseInBackground(_ store: any KVLocking, lockKey: String, token: String, key: CacheKey) {
+        let deadline = ContinuousClock.now + configuration.kvDeadline
+        let logger = logger
+        Task {
+            do throws(KVError) {
+                _ = try await store.releaseLock(lockKey, token: token, deadline: deadline)
+            } catch {
+                // The lock expires by itself; nothing else to do.
+                logger.debug("cache_lock_release_failed", metadata: [
+                    "key": "\(Self.loggable(key.normalized))", "class": "\(error.code.name)",
+                ])
+            }
+        }
+    }
+
+    /// A fresh random owner token (128 bits): only its holder can release the lock.
+    static func lockToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high: UInt64 = generator.next()
+        let low: UInt64 = generator.next()
+        return String(high, radix: 16) + "-" + String(low, radix: 16)
+    }
+}
