@@ -60,7 +60,7 @@ struct CrossInstanceSingleFlightTests {
         #expect(outcomes.reduce(0) { $0 + ($1["acquired"] ?? 0) } == 1)
         // The holder releases its lock once the answer is stored.
         let lockKey = KVLockKey.make(for: "herd:the question", namespace: "herd")
-        #expect(await Self.eventually { (try? await server.command(["EXISTS", lockKey])) == "0" })
+        #expect(await Self.eventually { (respValue(try? await server.command(["EXISTS", lockKey]))) == "0" })
         for cache in caches { await cache.shutdown() }
     }
 
@@ -70,7 +70,7 @@ struct CrossInstanceSingleFlightTests {
         defer { server.cleanUp() }
         let lockKey = KVLockKey.make(for: "herd:q", namespace: "herd")
         // An instance took the lock and died: nobody will release it.
-        #expect(try await server.command(["SET", lockKey, "dead-holder", "NX", "PX", "700"]) == "OK")
+        #expect(respValue(try await server.command(["SET", lockKey, "dead-holder", "NX", "PX", "700"])) == "OK")
         let caches = try (0..<3).map { _ in try makeCache(url: server.url) }
         let origin = Origin()
         let holderSeenByCompute = Seen()
@@ -78,7 +78,7 @@ struct CrossInstanceSingleFlightTests {
             for cache in caches {
                 group.addTask {
                     try await cache.getOrCompute("q") {
-                        let holder = try await server.command(["GET", lockKey])
+                        let holder = respValue(try await server.command(["GET", lockKey])) ?? "none"
                         holderSeenByCompute.add(holder)
                         return try await origin.answer("a", after: .milliseconds(50))
                     }
@@ -99,13 +99,13 @@ struct CrossInstanceSingleFlightTests {
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
         let lockKey = KVLockKey.make(for: "herd:q", namespace: "herd")
-        _ = try await server.command(["SET", lockKey, "slow-holder", "PX", "60000"])
+        _ = respValue(try await server.command(["SET", lockKey, "slow-holder", "PX", "60000"]))
         let cache = try makeCache(url: server.url, lock: DistributedLockPolicy(maximumWait: .milliseconds(150)))
         let origin = Origin()
         let result = try await cache.getOrCompute("q") { try await origin.answer("mine", after: .zero) }
         #expect(result.entry.text == "mine" && result.origin == .computed && origin.count == 1)
         #expect(cache.statistics().distributedLockOutcomes["local_wait_expired"] == 1)
-        #expect(try await server.command(["GET", lockKey]) == "slow-holder", "another owner's lock is never touched")
+        #expect(respValue(try await server.command(["GET", lockKey])) == "slow-holder", "another owner's lock is never touched")
         await cache.shutdown()
     }
 
@@ -150,12 +150,12 @@ struct CrossInstanceSingleFlightTests {
         #expect(try await store.acquireLock("herd:lock:{k}", token: "A", ttl: .seconds(30), deadline: deadline))
         #expect(try await !store.acquireLock("herd:lock:{k}", token: "B", ttl: .seconds(30), deadline: deadline))
         #expect(try await !store.releaseLock("herd:lock:{k}", token: "B", deadline: deadline))
-        #expect(try await server.command(["GET", "herd:lock:{k}"]) == "A")
+        #expect(respValue(try await server.command(["GET", "herd:lock:{k}"])) == "A")
         #expect(try await store.releaseLock("herd:lock:{k}", token: "A", deadline: deadline))
-        #expect(try await server.command(["EXISTS", "herd:lock:{k}"]) == "0")
+        #expect(respValue(try await server.command(["EXISTS", "herd:lock:{k}"])) == "0")
         #expect(try await !store.releaseLock("herd:lock:{k}", token: "A", deadline: deadline), "released once only")
         #expect(try await store.acquireLock("herd:lock:{k}", token: "C", ttl: .milliseconds(1500), deadline: deadline))
-        let ttl = Int(try await server.command(["PTTL", "herd:lock:{k}"])) ?? -1
+        let ttl = Int(respValue(try await server.command(["PTTL", "herd:lock:{k}"])) ?? "") ?? -1
         #expect(ttl > 0 && ttl <= 1500)
         await store.shutdown()
     }
@@ -185,5 +185,14 @@ struct CrossInstanceSingleFlightTests {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return await condition()
+    }
+}
+
+/// The text of a status, integer or bulk reply read by `RedisServer.command`, or `nil`.
+private func respValue(_ raw: String?) -> String? {
+    switch raw.flatMap(RawRedisReply.init) {
+    case .integer(let value)?: return String(value)
+    case let reply?: return reply.text
+    case nil: return nil
     }
 }
