@@ -35,6 +35,7 @@ extension TieredCache {
         softTimeout: Duration? = nil,
         compute: @escaping @Sendable () async throws -> CacheEntry
     ) async throws -> CacheResult {
+        let lookupStarted = ContinuousClock.now
         let found = await lookup(key)
         if let entry = found.entry, let tier = found.tier {
             return CacheResult(
@@ -48,7 +49,9 @@ extension TieredCache {
         let stale = found.staleEntry.flatMap { entry in found.staleTier.map { (entry: entry, tier: $0) } }
         let kvFailed = found.kvError != nil
         let operation: @Sendable () async throws -> FlightAnswer = { [self] in
-            try await computeOnce(cacheKey, key: key, ttl: ttl, staleWindow: staleWindow, kvFailed: kvFailed, compute: compute)
+            try await computeOnce(
+                cacheKey, key: key, ttl: ttl, staleWindow: staleWindow, kvFailed: kvFailed, kvTimeSpent: .now - lookupStarted,
+                compute: compute)
         }
         // The soft timeout matters only when there is something to answer with meanwhile.
         let patience = stale == nil ? nil : (softTimeout ?? configuration.softTimeout)

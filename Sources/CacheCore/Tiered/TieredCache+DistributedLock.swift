@@ -15,11 +15,12 @@ import Logging
 /// Redis and on REST alike, where a subscription would be a server-sent event stream per instance), and
 /// an instance needs no extra connection that could itself fail.
 ///
-/// The holder stores the answer, waits for its KV write (bounded by the KV deadline) so waiters find it,
-/// then releases the lock in the background with the owner-only compare-and-delete.
+/// The holder answers its callers as soon as `compute` returns; in the background it waits for the
+/// answer's KV write (bounded by the KV deadline) so waiters find it, then releases the lock with the
+/// owner-only compare-and-delete.
 ///
 /// Logs: `cache_lock_acquired` (debug), `cache_lock_answered_by_other` (debug), `cache_lock_fallback`
-/// (debug; `reason` = `kv_failed`, `lock_failed`, `wait_expired`), `cache_lock_release_failed` (debug).
+/// (debug; `reason` = `kv_failed`, `kv_slow`, `lock_failed`, `wait_expired`), `cache_lock_release_failed` (debug).
 extension TieredCache {
     private enum LockAttempt {
         case acquired
@@ -30,9 +31,13 @@ extension TieredCache {
     /// Runs `compute` for `cacheKey` once across instances when the KV tier allows it; stores the answer.
     ///
     /// `kvFailed` says the lookup that missed could not read the KV tier: it is not asked again.
+    /// `kvTimeSpent` is what the lookup already spent in the KV tier: the lock and the polls get only the
+    /// rest of ``CacheConfiguration/kvDeadline``, so a request never spends more than the deadline in KV
+    /// calls (time spent waiting for another instance's origin call is not KV time); once it is used up the
+    /// instance computes itself (`kv_slow`).
     func computeOnce(
         _ cacheKey: CacheKey, key: String, ttl: Duration?, staleWindow: Duration?, kvFailed: Bool,
-        compute: @escaping @Sendable () async throws -> CacheEntry
+        kvTimeSpent: Duration = .zero, compute: @escaping @Sendable () async throws -> CacheEntry
     ) async throws -> FlightAnswer {
         // A computation of this key may have ended between this caller's lookup and its joining the
         // flight: its answer is in memory already.
@@ -51,13 +56,21 @@ extension TieredCache {
         let token = Self.lockToken()
         let waitEnds = ContinuousClock.now + policy.waitLimit
         var pause = policy.initialPollInterval
+        var kvTimeLeft = configuration.kvDeadline - kvTimeSpent
         while true {
-            switch await tryLock(locking, lockKey: lockKey, token: token, ttl: policy.ttl, key: cacheKey) {
+            guard kvTimeLeft > .zero else {
+                return try await computeWithoutLock(key, cacheKey, reason: "kv_slow", ttl: ttl, staleWindow: staleWindow, compute: compute)
+            }
+            let lockStarted = ContinuousClock.now
+            let attempt = await tryLock(locking, lockKey: lockKey, token: token, ttl: policy.ttl, key: cacheKey, within: kvTimeLeft)
+            kvTimeLeft -= ContinuousClock.now - lockStarted
+            switch attempt {
             case .failed:
                 return try await computeWithoutLock(key, cacheKey, reason: "lock_failed", ttl: ttl, staleWindow: staleWindow, compute: compute)
             case .acquired:
                 return try await computeHoldingLock(
-                    cacheKey, key: key, lock: (locking, lockKey, token), ttl: ttl, staleWindow: staleWindow, compute: compute)
+                    cacheKey, key: key, lock: (locking, lockKey, token), kvTimeLeft: kvTimeLeft, ttl: ttl, staleWindow: staleWindow,
+                    compute: compute)
             case .held:
                 let left = waitEnds - ContinuousClock.now
                 guard left > .zero else {
@@ -66,7 +79,11 @@ extension TieredCache {
                 }
                 try? await Task.sleep(for: min(pause, left))
                 pause = min(pause * 2, policy.maximumPollInterval)
-                switch await readFromKV(cacheKey, store: store, epoch: invalidations.epoch) {
+                guard kvTimeLeft > .zero else { continue }
+                let readStarted = ContinuousClock.now
+                let read = await readFromKV(cacheKey, store: store, epoch: invalidations.epoch, within: kvTimeLeft)
+                kvTimeLeft -= ContinuousClock.now - readStarted
+                switch read {
                 case .hit(let entry):
                     statisticsRecorder.recordLockOutcome("answered_by_other")
                     logger.debug("cache_lock_answered_by_other", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
@@ -106,31 +123,35 @@ extension TieredCache {
     }
 
     private func computeHoldingLock(
-        _ cacheKey: CacheKey, key: String, lock: (store: any KVLocking, key: String, token: String), ttl: Duration?,
-        staleWindow: Duration?, compute: @escaping @Sendable () async throws -> CacheEntry
+        _ cacheKey: CacheKey, key: String, lock: (store: any KVLocking, key: String, token: String), kvTimeLeft: Duration,
+        ttl: Duration?, staleWindow: Duration?, compute: @escaping @Sendable () async throws -> CacheEntry
     ) async throws -> FlightAnswer {
-        defer { releaseInBackground(lock.store, lockKey: lock.key, token: lock.token, key: cacheKey) }
         // The previous holder may have stored its answer and released the lock just after this
-        // instance's lookup missed: look once more before paying for the origin.
-        if case .hit(let entry) = await readFromKV(cacheKey, store: lock.store, epoch: invalidations.epoch) {
+        // instance's lookup missed: look once more before paying for the origin (if KV time is left).
+        if kvTimeLeft > .zero,
+           case .hit(let entry) = await readFromKV(cacheKey, store: lock.store, epoch: invalidations.epoch, within: kvTimeLeft) {
             statisticsRecorder.recordLockOutcome("answered_by_other")
+            releaseInBackground(lock.store, lockKey: lock.key, token: lock.token, key: cacheKey, afterWrites: false)
             return FlightAnswer(entry: entry, origin: .kv)
         }
         statisticsRecorder.recordLockOutcome("acquired")
         logger.debug("cache_lock_acquired", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
-        let answer = try await computeLocally(key, ttl: ttl, staleWindow: staleWindow, compute: compute)
-        // Waiters look for the entry, not the lock: it must be in the KV tier before the lock goes. Every
-        // write is bounded by the KV deadline; the writes started before this one end with it or earlier.
-        _ = await backgroundWrites.waitForWritesStartedBefore(deadline: .now + configuration.kvDeadline)
-        return answer
+        do {
+            let answer = try await computeLocally(key, ttl: ttl, staleWindow: staleWindow, compute: compute)
+            releaseInBackground(lock.store, lockKey: lock.key, token: lock.token, key: cacheKey, afterWrites: true)
+            return answer
+        } catch {
+            releaseInBackground(lock.store, lockKey: lock.key, token: lock.token, key: cacheKey, afterWrites: false)
+            throw error
+        }
     }
 
     private func tryLock(
-        _ store: any KVLocking, lockKey: String, token: String, ttl: Duration, key: CacheKey
+        _ store: any KVLocking, lockKey: String, token: String, ttl: Duration, key: CacheKey, within limit: Duration
     ) async -> LockAttempt {
         let started = ContinuousClock.now
         do throws(KVError) {
-            let taken = try await store.acquireLock(lockKey, token: token, ttl: ttl, deadline: started + configuration.kvDeadline)
+            let taken = try await store.acquireLock(lockKey, token: token, ttl: ttl, deadline: started + min(limit, configuration.kvDeadline))
             return taken ? .acquired : .held
         } catch {
             recordKVFailure(error, operation: .lock, key: key, started: started)
@@ -139,10 +160,17 @@ extension TieredCache {
     }
 
     /// Releases the lock without making the holder's caller wait: waiters poll the entry, not the lock.
-    private func releaseInBackground(_ store: any KVLocking, lockKey: String, token: String, key: CacheKey) {
-        let deadline = ContinuousClock.now + configuration.kvDeadline
+    ///
+    /// `afterWrites`: first wait for the KV writes started so far (this answer's among them, each bounded
+    /// by the KV deadline), so the entry is in the KV tier before the lock goes and a waiter that retries
+    /// the lock finds the answer instead of computing it again.
+    private func releaseInBackground(_ store: any KVLocking, lockKey: String, token: String, key: CacheKey, afterWrites: Bool) {
+        let kvDeadline = configuration.kvDeadline
         let logger = logger
+        let writes = backgroundWrites
         Task {
+            if afterWrites { _ = await writes.waitForWritesStartedBefore(deadline: .now + kvDeadline) }
+            let deadline = ContinuousClock.now + kvDeadline
             do throws(KVError) {
                 _ = try await store.releaseLock(lockKey, token: token, deadline: deadline)
             } catch {

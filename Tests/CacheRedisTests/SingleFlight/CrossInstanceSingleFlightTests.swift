@@ -136,8 +136,8 @@ struct CrossInstanceSingleFlightTests {
         for cache in caches {
             #expect(cache.statistics().distributedLockOutcomes["local_kv_failed"] == 1)
         }
-        // A hang detector, not a speed check: the lookup's deadline, the origin, and a wide margin.
-        #expect(elapsed < deadline + .seconds(5))
+        // A hang detector, not a speed check (a loaded machine running every suite at once took 7 s).
+        #expect(elapsed < deadline + .seconds(30))
         for cache in caches { await cache.shutdown() }
     }
 
@@ -146,7 +146,7 @@ struct CrossInstanceSingleFlightTests {
         let server = try await RedisServer.start()
         defer { server.cleanUp() }
         let store = RedisStore(endpoint: try RedisEndpoint(url: server.url), logger: logger)
-        let deadline = ContinuousClock.now + .seconds(5)
+        var deadline: ContinuousClock.Instant { .now + .seconds(5) }
         #expect(try await store.acquireLock("herd:lock:{k}", token: "A", ttl: .seconds(30), deadline: deadline))
         #expect(try await !store.acquireLock("herd:lock:{k}", token: "B", ttl: .seconds(30), deadline: deadline))
         #expect(try await !store.releaseLock("herd:lock:{k}", token: "B", deadline: deadline))
