@@ -13,7 +13,9 @@ struct CrossInstanceSingleFlightTests {
     private let logger = RedisStoreTestSupport.quietLogger
 
     private func makeCache(
-        url: String, namespace: String = "herd", deadline: Duration = .seconds(2),
+        // A wide deadline: the lock and the polls get what the lookup left of it, and a machine running every
+        // suite at once can take seconds to schedule a lookup.
+        url: String, namespace: String = "herd", deadline: Duration = .seconds(15),
         lock: DistributedLockPolicy = DistributedLockPolicy()
     ) throws -> TieredCache {
         TieredCache(
