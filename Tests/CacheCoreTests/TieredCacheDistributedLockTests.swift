@@ -7,11 +7,14 @@ import Testing
 @Suite("TieredCache distributed lock decisions")
 struct TieredCacheDistributedLockTests {
     private let logger = Logger(label: "test")
+    /// A wide KV deadline: the lock gets what the lookup left of it, and a machine running every suite at
+    /// once can take seconds to schedule a lookup.
+    private let wide = CacheConfiguration(kvDeadline: .seconds(15))
 
     @Test("the lock is taken through the circuit breaker, held while computing, and released after")
     func heldWhileComputing() async throws {
         let store = LockingScriptedKVStore()
-        let cache = TieredCache(kvStore: store, logger: logger)
+        let cache = TieredCache(configuration: wide, kvStore: store, logger: logger)
         #expect(cache.lockingStore(cache.currentStore!) != nil, "the breaker forwards the capability")
         let lockKey = KVLockKey.make(for: "pcache:q", namespace: "pcache")
         let result = try await cache.getOrCompute("q") {
@@ -28,7 +31,7 @@ struct TieredCacheDistributedLockTests {
     func lockFailure() async throws {
         let store = LockingScriptedKVStore()
         store.failLocks(with: KVError(.serverError, "READONLY", serverErrorPrefix: "READONLY"))
-        let cache = TieredCache(kvStore: store, logger: logger)
+        let cache = TieredCache(configuration: wide, kvStore: store, logger: logger)
         let result = try await cache.getOrCompute("q") { CacheEntry(text: "a", source: .kb) }
         #expect(result.origin == .computed && result.entry.text == "a")
         #expect(cache.statistics().distributedLockOutcomes == ["local_lock_failed": 1])
@@ -52,7 +55,7 @@ struct TieredCacheDistributedLockTests {
         let store = LockingScriptedKVStore()
         let lockKey = KVLockKey.make(for: "pcache:q", namespace: "pcache")
         #expect(try await store.acquireLock(lockKey, token: "other", ttl: .seconds(30), deadline: .now + .seconds(1)))
-        let waiter = TieredCache(kvStore: store, logger: logger)
+        let waiter = TieredCache(configuration: wide, kvStore: store, logger: logger)
         let computations = ComputeCounter()
         let task = Task { try await waiter.getOrCompute("q") { computations.increment(); return CacheEntry(text: "mine", source: .kb) } }
         // The other instance stores its answer, then releases its lock.
