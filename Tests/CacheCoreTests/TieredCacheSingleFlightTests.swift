@@ -91,6 +91,48 @@ struct TieredCacheSingleFlightTests {
         }
         #expect(computations.value == 1)
     }
+
+    @Test("with a stale copy and a slow origin, every waiter answers stale at the soft timeout; one computation refreshes")
+    func softTimeoutWithWaiters() async throws {
+        let cache = TieredCache(kvStore: LockingScriptedKVStore(), logger: logger)
+        await cache.set("q", CacheEntry(text: "old", source: .kb), ttl: .milliseconds(1), staleWindow: .seconds(3600))
+        try await Task.sleep(for: .milliseconds(20))
+        let origin = CallGate()
+        origin.close()
+        let computations = ComputeCounter()
+        let tasks = (0..<5).map { _ in
+            Task {
+                try await cache.getOrCompute("q", ttl: .seconds(3600), softTimeout: .milliseconds(20)) {
+                    computations.increment()
+                    await origin.pass()
+                    return CacheEntry(text: "new", source: .llm)
+                }
+            }
+        }
+        for task in tasks {
+            let result = try await task.value
+            #expect(result.entry.text == "old" && result.staleReason == .originSoftTimeout)
+        }
+        origin.open()
+        #expect(await eventually { cache.memory.get("q")?.text == "new" })
+        #expect(computations.value == 1)
+    }
+
+    @Test("a caller whose lookup missed just before a computation ended does not compute again")
+    func lateJoinerFindsTheAnswer() async throws {
+        let cache = TieredCache(kvStore: nil, logger: logger)
+        let computations = ComputeCounter()
+        _ = try await cache.getOrCompute("q") { computations.increment(); return CacheEntry(text: "a", source: .kb) }
+        // As if this caller's lookup had missed before the first computation stored its answer: the
+        // flight's own look at memory answers.
+        let (answer, role) = try await cache.computations.run("q") {
+            try await cache.computeOnce(
+                CacheKey("q", namespace: "pcache", maximumBytes: 1024)!, key: "q", ttl: nil, staleWindow: nil, kvFailed: false
+            ) { computations.increment(); return CacheEntry(text: "b", source: .kb) }
+        }
+        #expect(answer.entry.text == "a" && answer.origin == .memory && role == .leader)
+        #expect(computations.value == 1)
+    }
 }
 
 /// Counts the computations the origin was asked for.

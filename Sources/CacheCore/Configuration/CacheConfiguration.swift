@@ -53,6 +53,9 @@ public struct CacheConfiguration: Sendable {
     public var readStrategy: ReadStrategy = .kvFirst
     /// How the backplane keeps memory-first reads coherent (used only with ``ReadStrategy/memoryFirst``).
     public var backplane = BackplanePolicy()
+    /// Cross-instance single-flight (issue 12): a miss takes a short lock in the KV tier before computing,
+    /// and other instances wait for its answer; on by default (see ``DistributedLockPolicy`` for why).
+    public var distributedLock: DistributedLockPolicy
 
     /// Creates a configuration; every value has the default the plan calls for.
     public init(
@@ -67,7 +70,8 @@ public struct CacheConfiguration: Sendable {
         circuitBreaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
         pendingWrites: PendingWriteLimits = PendingWriteLimits(),
         staleWindow: Duration? = .seconds(3600),
-        softTimeout: Duration? = nil
+        softTimeout: Duration? = nil,
+        distributedLock: DistributedLockPolicy = DistributedLockPolicy()
     ) {
         self.namespace = namespace
         self.kvDeadline = kvDeadline
@@ -81,6 +85,7 @@ public struct CacheConfiguration: Sendable {
         self.pendingWrites = pendingWrites
         self.staleWindow = staleWindow.flatMap { $0 > .zero ? $0 : nil }
         self.softTimeout = softTimeout.flatMap { $0 > .zero ? $0 : nil }
+        self.distributedLock = distributedLock
     }
 
     /// The longest namespace accepted, in bytes.

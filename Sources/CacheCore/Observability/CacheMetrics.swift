@@ -17,7 +17,7 @@ import Synchronization
 final class CacheMetrics: Sendable {
     /// The KV operations the cache performs.
     enum Operation: String, CaseIterable {
-        case get, set, scan, delete
+        case get, set, scan, delete, lock
     }
 
     private let namespace: String

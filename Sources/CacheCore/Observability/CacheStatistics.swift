@@ -67,6 +67,11 @@ public struct CacheStatistics: Sendable, Codable, Hashable {
     public var staleAnswersByReason: [String: Int]
     /// `getOrCompute` calls answered by another caller's concurrent computation (single-flight).
     public var sharedComputations: Int
+    /// How `getOrCompute` misses went with cross-instance single-flight (``DistributedLockPolicy``), by
+    /// outcome: `acquired` (this instance held the lock and computed), `answered_by_other` (another
+    /// instance's answer was read from KV), and `local_<reason>` (computed without the lock: `kv_failed`, `kv_slow`,
+    /// `lock_failed`, `wait_expired`, `no_locking`).
+    public var distributedLockOutcomes: [String: Int] = [:]
 
     /// All stale answers served, whatever the reason.
     public var staleAnswers: Int { staleAnswersByReason.values.reduce(0, +) }

@@ -26,6 +26,7 @@ final class StatisticsRecorder: Sendable {
         var entriesTooLarge = 0
         var staleAnswersByReason: [String: Int] = [:]
         var sharedComputations = 0
+        var lockOutcomes: [String: Int] = [:]
         // Microseconds; up to an hour, 3 significant digits.
         var kvLatency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
@@ -93,6 +94,7 @@ final class StatisticsRecorder: Sendable {
         counts.withLock { $0.staleAnswersByReason[reason.rawValue, default: 0] += 1 }
     }
     func recordSharedComputation() { counts.withLock { $0.sharedComputations += 1 } }
+    func recordLockOutcome(_ outcome: String) { counts.withLock { $0.lockOutcomes[outcome, default: 0] += 1 } }
 
     func snapshot(
         mode: String, memory: MemoryTier.Usage, circuitState: CircuitState?, pending: (count: Int, counts: PendingWriteQueue.Counts)
@@ -140,7 +142,8 @@ final class StatisticsRecorder: Sendable {
                 pendingWritesReplayed: pending.counts.replayed,
                 pendingWritesDropped: pending.counts.dropped,
                 staleAnswersByReason: counts.staleAnswersByReason,
-                sharedComputations: counts.sharedComputations)
+                sharedComputations: counts.sharedComputations,
+                distributedLockOutcomes: counts.lockOutcomes)
         }
     }
 }

@@ -31,7 +31,8 @@ public struct CacheResult: Sendable, Hashable {
     /// The KV tier's circuit breaker state after the request, or `nil` without a KV tier or breaker.
     public var circuitState: CircuitState?
     /// Whether the answer was computed by another caller's concurrent `compute` for the same key
-    /// (single-flight) rather than by this caller's.
+    /// (single-flight) rather than by this caller's — in this instance, or in another instance that held
+    /// the key's lock (then ``origin`` is `.kv`: the answer was read from the KV tier once it landed).
     public var sharedComputation: Bool
 
     /// Creates a result.

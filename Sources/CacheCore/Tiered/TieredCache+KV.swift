@@ -16,13 +16,14 @@ extension TieredCache {
     ///
     /// `epoch` is ``InvalidationFence/epoch`` taken before the lookup read anything: a value read before an
     /// invalidation of its key is neither kept nor served once that invalidation has begun.
-    func readFromKV(_ key: CacheKey, store: any KVStore, epoch: UInt64) async -> KVReadOutcome {
+    func readFromKV(_ key: CacheKey, store: any KVStore, epoch: UInt64, within limit: Duration? = nil) async -> KVReadOutcome {
         let started = ContinuousClock.now
+        let budget = limit.map { min($0, configuration.kvDeadline) } ?? configuration.kvDeadline
         let bytes: [UInt8]?
         do {
             bytes = try await store.get(
                 key.backendKey, maximumBytes: configuration.maximumEntryBytes, verify: replyCheck(for: key),
-                deadline: started + configuration.kvDeadline)
+                deadline: started + budget)
         } catch where error.code == .valueTooLarge {
             // Someone stored more than we will load: a miss like a malformed entry, not a KV failure.
             let elapsed = ContinuousClock.now - started

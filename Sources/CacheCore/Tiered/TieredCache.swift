@@ -66,7 +66,7 @@ public final class TieredCache: Sendable {
     /// Failed background writes kept for replay once the KV tier is back (see ``TieredCache+Resilience``).
     let pendingWrites: Mutex<PendingWriteQueue>
     /// Concurrent `getOrCompute` calls for one key share one computation.
-    let computations = SingleFlight<CacheEntry>()
+    let computations = SingleFlight<FlightAnswer>()
     let metricsFactory: any MetricsFactory
     /// Whether ``CacheConfiguration/namespace`` passed validation; if not, no KV store is ever used.
     let namespaceIsValid: Bool

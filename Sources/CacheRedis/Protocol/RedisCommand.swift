@@ -13,6 +13,8 @@ struct RedisCommand: Sendable {
         case verifiedBulkStringOrNull(maximumBytes: Int, verify: KVReplyCheck)
         /// SET, AUTH, SELECT: the status `OK`.
         case ok
+        /// SET … NX: the status `OK` (set) or null (the key existed).
+        case okOrNull
         /// UNLINK / DEL: an integer.
         case integer
         /// SCAN: `[cursor, [keys…]]`.
@@ -61,7 +63,7 @@ extension RedisCommand.Expectation {
         case (.verifiedBulkStringOrNull(let maximumBytes, let verify), .bulkString(let bytes)):
             if bytes.isEmpty || bytes.count > maximumBytes || verify(bytes) { return nil }
             return "a reply that does not belong to its command (the value names another key)"
-        case (.ok, .status("OK")): return nil
+        case (.ok, .status("OK")), (.okOrNull, .status("OK")), (.okOrNull, .null): return nil
         case (.integer, .integer): return nil
         case (.pong, .status("PONG")): return nil
         case (.anyReply, _): return nil
@@ -86,6 +88,7 @@ extension RedisCommand.Expectation {
         switch self {
         case .bulkStringOrNull, .verifiedBulkStringOrNull: return "a bulk string or null"
         case .ok: return "OK"
+        case .okOrNull: return "OK or null"
         case .integer: return "an integer"
         case .scanPage: return "a SCAN page"
         case .pong: return "PONG"

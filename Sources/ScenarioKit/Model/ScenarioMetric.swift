@@ -28,6 +28,18 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case llmCalls
     /// Calls to the knowledge base.
     case kbCalls
+    /// Origin calls: LLM + knowledge base (each computation calls one of them).
+    case originCalls
+    /// Distinct questions asked.
+    case distinctQuestions
+    /// Origin calls / distinct questions asked: 1 when each question was computed once across every instance
+    /// (the thundering-herd check, issue 12). Meaningful only while no answer expires or is invalidated.
+    case originCallsPerQuestion
+    /// Requests that had to be computed: the first ask of each question and each ask after the answer last
+    /// computed had expired (its TTL). Invalidations and flushes are not counted.
+    case neededComputations
+    /// Origin calls / needed computations: 1 when no question was computed twice while an answer was live.
+    case originCallsPerNeededComputation
     /// Mean request latency.
     case meanLatencyMs
     /// Median request latency.

@@ -9,11 +9,14 @@ public struct MetricAnalyzer: Sendable {
     private let isRepeat: [Bool]
     private let isCrossInstance: [Bool]
     private let isHittable: [Bool]
+    private let isNeeded: [Bool]
 
-    /// Prepares the analysis of a run's records (in any order).
-    public init(records: [RequestRecord]) {
+    /// Prepares the analysis of a run's records (in any order); `ttlMilliseconds` is the answers' TTL
+    /// (`nil`: they never expire), which decides which requests had to be computed again.
+    public init(records: [RequestRecord], ttlMilliseconds: Double? = nil) {
         let sorted = records.sorted { $0.index < $1.index }
         self.records = sorted
+        self.isNeeded = Self.neededComputations(sorted, ttlMilliseconds: ttlMilliseconds)
         // Earliest delivered answer per question, overall and per instance.
         var earliest: [String: Double] = [:]
         var earliestByInstance: [String: [Int: Double]] = [:]
@@ -42,6 +45,20 @@ public struct MetricAnalyzer: Sendable {
         self.isHittable = isHittable
     }
 
+    /// Which requests had to be computed: the first ask of a question, and an ask that starts after the
+    /// answer computed last for it had expired. The answer's lifetime starts when the request that needed
+    /// it ended (about when it was stored).
+    private static func neededComputations(_ sorted: [RequestRecord], ttlMilliseconds: Double?) -> [Bool] {
+        var liveUntil: [String: Double] = [:]
+        return sorted.map { record in
+            if let until = liveUntil[record.question], record.startMilliseconds <= until { return false }
+            // A failed request stored nothing: the next ask still has to compute.
+            guard record.outcome != .failed else { return true }
+            liveUntil[record.question] = record.endMilliseconds + (ttlMilliseconds ?? .infinity)
+            return true
+        }
+    }
+
     /// The measurements of the requests that pass `filter` (all by default).
     public func metrics(since windowStart: Double = 0, where filter: (RequestRecord) -> Bool = { _ in true }) -> MetricSet {
         var set = MetricSet()
@@ -52,8 +69,11 @@ public struct MetricAnalyzer: Sendable {
         var modes: Set<String> = []
         var servingInstances: Set<Int> = []
         var firstKVHitByInstance: [Int: Double] = [:]
+        var questions: Set<String> = []
         for (position, record) in records.enumerated() where filter(record) {
             set.requests += 1
+            questions.insert(record.question)
+            if isNeeded[position] { set.neededComputations += 1 }
             servingInstances.insert(record.instance)
             if record.outcome == .kv {
                 firstKVHitByInstance[record.instance] = min(firstKVHitByInstance[record.instance] ?? .infinity, record.startMilliseconds)
@@ -102,6 +122,7 @@ public struct MetricAnalyzer: Sendable {
             set.coldStartPlanEquivalentMilliseconds = coldPlanLatencies.reduce(0, +) / Double(coldPlanLatencies.count)
         }
         set.modes = modes.sorted()
+        set.distinctQuestions = questions.count
         if !servingInstances.isEmpty, servingInstances.allSatisfy({ firstKVHitByInstance[$0] != nil }) {
             set.timeToLastInstanceKVHitMilliseconds = max(0, (firstKVHitByInstance.values.max() ?? windowStart) - windowStart)
         }

@@ -18,6 +18,10 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var kbCalls: Int = 0
     /// Calls to the LLM.
     public var llmCalls: Int = 0
+    /// Distinct questions asked.
+    public var distinctQuestions: Int = 0
+    /// Requests that had to be computed (first asks, and asks after the last computed answer expired).
+    public var neededComputations: Int = 0
     /// Requests during which the KV tier failed.
     public var fallbacks: Int = 0
     /// Fallbacks by KV error class.
@@ -100,6 +104,16 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var crossInstanceKVHitRate: Double {
         crossInstanceRequests == 0 ? .nan : Double(crossInstanceKVHits) / Double(crossInstanceRequests)
     }
+    /// LLM + knowledge base calls.
+    public var originCalls: Int { llmCalls + kbCalls }
+    /// Origin calls per distinct question.
+    public var originCallsPerQuestion: Double {
+        distinctQuestions == 0 ? .nan : Double(originCalls) / Double(distinctQuestions)
+    }
+    /// Origin calls per needed computation.
+    public var originCallsPerNeededComputation: Double {
+        neededComputations == 0 ? .nan : Double(originCalls) / Double(neededComputations)
+    }
     /// One mode, or `mixed`.
     public var mode: String { modes.count == 1 ? modes[0] : (modes.isEmpty ? "none" : "mixed") }
 
@@ -118,6 +132,11 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .fallbacks: return Double(fallbacks)
         case .llmCalls: return Double(llmCalls)
         case .kbCalls: return Double(kbCalls)
+        case .originCalls: return Double(originCalls)
+        case .distinctQuestions: return Double(distinctQuestions)
+        case .originCallsPerQuestion: return originCallsPerQuestion
+        case .neededComputations: return Double(neededComputations)
+        case .originCallsPerNeededComputation: return originCallsPerNeededComputation
         case .meanLatencyMs: return latency.mean
         case .p50LatencyMs: return latency.p50
         case .p95LatencyMs: return latency.p95

@@ -527,7 +527,7 @@ final class VariantRunner {
     }
 
     private func makeResult(statistics: CacheStatisticsSummary, endCounters: RunCounters, durationSeconds: Double) -> VariantResult {
-        let analyzer = MetricAnalyzer(records: records)
+        let analyzer = MetricAnalyzer(records: records, ttlMilliseconds: Double(scenario.workload.ttlSeconds) * 1000)
         let end = elapsedMilliseconds
         var phaseResults: [PhaseResult] = []
         for (index, phase) in phases.enumerated() {

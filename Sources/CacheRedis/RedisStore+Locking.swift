@@ -1,0 +1,17 @@
+import CacheCore
+
+/// Locks for cross-instance single-flight, on the same pipelined connections as every other command.
+extension RedisStore: KVLocking {
+    /// `SET key token NX PX ttl`: `OK` takes the lock, null means another token holds it.
+    public func acquireLock(_ key: String, token: String, ttl: Duration, deadline: ContinuousClock.Instant) async throws(KVError) -> Bool {
+        let command = RedisCommand(
+            ["SET", key, token, "NX", "PX", String(KVLockScript.milliseconds(ttl))], expecting: .okOrNull)
+        return try await execute(command, deadline: deadline) != .null
+    }
+
+    /// `EVAL` of ``KVLockScript/compareAndDelete``: deletes the lock only while it holds `token`.
+    public func releaseLock(_ key: String, token: String, deadline: ContinuousClock.Instant) async throws(KVError) -> Bool {
+        let command = RedisCommand(["EVAL", KVLockScript.compareAndDelete, "1", key, token], expecting: .integer)
+        return try await execute(command, deadline: deadline) == .integer(1)
+    }
+}

@@ -1,0 +1,200 @@
+import CacheCore
+@testable import CacheRedis
+import Foundation
+import Logging
+import RedisServerSupport
+import Synchronization
+import Testing
+
+/// Issue 12, item 2: one origin call per question across instances sharing one redis-server, through a
+/// lock in the KV tier; and every way the lock can fail ends in a local computation, never a failure.
+@Suite("Cross-instance single-flight over Redis")
+struct CrossInstanceSingleFlightTests {
+    private let logger = RedisStoreTestSupport.quietLogger
+
+    private func makeCache(
+        // A wide deadline: the lock and the polls get what the lookup left of it, and a machine running every
+        // suite at once can take seconds to schedule a lookup.
+        url: String, namespace: String = "herd", deadline: Duration = .seconds(15),
+        lock: DistributedLockPolicy = DistributedLockPolicy()
+    ) throws -> TieredCache {
+        TieredCache(
+            configuration: CacheConfiguration(namespace: namespace, kvDeadline: deadline, distributedLock: lock),
+            kvStore: RedisStore(endpoint: try RedisEndpoint(url: url), logger: logger), logger: logger)
+    }
+
+    /// Counts origin calls across every instance of a test.
+    final class Origin: Sendable {
+        private let calls = Mutex(0)
+        var count: Int { calls.withLock { $0 } }
+        func answer(_ text: String, after pause: Duration = .milliseconds(200)) async throws -> CacheEntry {
+            calls.withLock { $0 += 1 }
+            try await Task.sleep(for: pause)
+            return CacheEntry(text: text, source: .llm)
+        }
+    }
+
+    /// The lock holders the computations saw.
+    final class Seen: Sendable {
+        private let seen = Mutex<[String]>([])
+        var values: [String] { seen.withLock { $0 } }
+        func add(_ value: String) { seen.withLock { $0.append(value) } }
+    }
+
+    @Test("8 instances × 10 concurrent callers for one key: compute runs once, every caller gets its answer")
+    func herdAcrossInstances() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let caches = try (0..<8).map { _ in try makeCache(url: server.url) }
+        let origin = Origin()
+        let results = try await withThrowingTaskGroup(of: CacheResult.self) { group in
+            for cache in caches {
+                for _ in 0..<10 {
+                    group.addTask { try await cache.getOrCompute("the question") { try await origin.answer("the answer") } }
+                }
+            }
+            return try await group.reduce(into: [CacheResult]()) { $0.append($1) }
+        }
+        #expect(origin.count == 1)
+        #expect(results.count == 80 && results.allSatisfy { $0.entry.text == "the answer" })
+        #expect(results.filter { $0.origin == .computed && !$0.sharedComputation }.count == 1)
+        let outcomes = caches.map { $0.statistics().distributedLockOutcomes }
+        #expect(outcomes.reduce(0) { $0 + ($1["acquired"] ?? 0) } == 1)
+        // The holder releases its lock once the answer is stored.
+        let lockKey = KVLockKey.make(for: "herd:the question", namespace: "herd")
+        #expect(await Self.eventually { (respValue(try? await server.command(["EXISTS", lockKey]))) == "0" })
+        for cache in caches { await cache.shutdown() }
+    }
+
+    @Test("a holder that never releases blocks the others only until its lock expires; then one computes")
+    func crashedHolder() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let lockKey = KVLockKey.make(for: "herd:q", namespace: "herd")
+        // An instance took the lock and died: nobody will release it.
+        #expect(respValue(try await server.command(["SET", lockKey, "dead-holder", "NX", "PX", "700"])) == "OK")
+        let caches = try (0..<3).map { _ in try makeCache(url: server.url) }
+        let origin = Origin()
+        let holderSeenByCompute = Seen()
+        let results = try await withThrowingTaskGroup(of: CacheResult.self) { group in
+            for cache in caches {
+                group.addTask {
+                    try await cache.getOrCompute("q") {
+                        let holder = respValue(try await server.command(["GET", lockKey])) ?? "none"
+                        holderSeenByCompute.add(holder)
+                        return try await origin.answer("a", after: .milliseconds(50))
+                    }
+                }
+            }
+            return try await group.reduce(into: [CacheResult]()) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.entry.text == "a" })
+        #expect(origin.count == 1)
+        let holders = holderSeenByCompute.values
+        #expect(holders.count == 1 && holders[0] != "dead-holder", "computed only under a lock of its own")
+        #expect(results.filter { $0.origin == .kv && $0.sharedComputation }.count == 2)
+        for cache in caches { await cache.shutdown() }
+    }
+
+    @Test("a waiter whose wait limit passes computes itself")
+    func waitLimit() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let lockKey = KVLockKey.make(for: "herd:q", namespace: "herd")
+        _ = respValue(try await server.command(["SET", lockKey, "slow-holder", "PX", "60000"]))
+        let cache = try makeCache(url: server.url, lock: DistributedLockPolicy(maximumWait: .milliseconds(150)))
+        let origin = Origin()
+        let result = try await cache.getOrCompute("q") { try await origin.answer("mine", after: .zero) }
+        #expect(result.entry.text == "mine" && result.origin == .computed && origin.count == 1)
+        #expect(cache.statistics().distributedLockOutcomes["local_wait_expired"] == 1)
+        #expect(respValue(try await server.command(["GET", lockKey])) == "slow-holder", "another owner's lock is never touched")
+        await cache.shutdown()
+    }
+
+    @Test("KV tier down (blackholed or refusing): every instance computes locally and answers", arguments: [true, false])
+    func kvDown(blackhole: Bool) async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        // The silent listener never answers; a port whose listener closed refuses at once.
+        let closed = try SilentListener()
+        closed.close()
+        let port = blackhole ? listener.port : closed.port
+        let deadline = Duration.milliseconds(200)
+        let caches = try (0..<4).map { _ in try makeCache(url: "redis://127.0.0.1:\(port)", deadline: deadline) }
+        let origin = Origin()
+        let started = ContinuousClock.now
+        let results = try await withThrowingTaskGroup(of: CacheResult.self) { group in
+            for cache in caches {
+                for _ in 0..<5 {
+                    group.addTask { try await cache.getOrCompute("q") { try await origin.answer("local", after: .milliseconds(50)) } }
+                }
+            }
+            return try await group.reduce(into: [CacheResult]()) { $0.append($1) }
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(results.count == 20 && results.allSatisfy { $0.entry.text == "local" && $0.kvError != nil })
+        // One computation per instance (single-flight inside each), none waits for a lock.
+        #expect(origin.count == 4)
+        for cache in caches {
+            #expect(cache.statistics().distributedLockOutcomes["local_kv_failed"] == 1)
+        }
+        // A hang detector, not a speed check (a loaded machine running every suite at once took 7 s).
+        #expect(elapsed < deadline + .seconds(30))
+        for cache in caches { await cache.shutdown() }
+    }
+
+    @Test("only the owner's token releases a lock; SET NX refuses a held lock; the lock expires by itself")
+    func ownerOnlyRelease() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let store = RedisStore(endpoint: try RedisEndpoint(url: server.url), logger: logger)
+        var deadline: ContinuousClock.Instant { .now + .seconds(5) }
+        #expect(try await store.acquireLock("herd:lock:{k}", token: "A", ttl: .seconds(30), deadline: deadline))
+        #expect(try await !store.acquireLock("herd:lock:{k}", token: "B", ttl: .seconds(30), deadline: deadline))
+        #expect(try await !store.releaseLock("herd:lock:{k}", token: "B", deadline: deadline))
+        #expect(respValue(try await server.command(["GET", "herd:lock:{k}"])) == "A")
+        #expect(try await store.releaseLock("herd:lock:{k}", token: "A", deadline: deadline))
+        #expect(respValue(try await server.command(["EXISTS", "herd:lock:{k}"])) == "0")
+        #expect(try await !store.releaseLock("herd:lock:{k}", token: "A", deadline: deadline), "released once only")
+        #expect(try await store.acquireLock("herd:lock:{k}", token: "C", ttl: .milliseconds(1500), deadline: deadline))
+        let ttl = Int(respValue(try await server.command(["PTTL", "herd:lock:{k}"])) ?? "") ?? -1
+        #expect(ttl > 0 && ttl <= 1500)
+        await store.shutdown()
+    }
+
+    @Test("a lock key hashes to its entry's Redis Cluster slot, and entries never share a lock")
+    func lockKeySlots() {
+        let keys = ["q", "what is {KV}?", "a{b}c", "a{}b", "}{x}", "x}y", "{", "é{ü}", "plain question with spaces"]
+        var seen: Set<String> = []
+        for key in keys {
+            let entryKey = "herd:" + key
+            let lockKey = KVLockKey.make(for: entryKey, namespace: "herd")
+            #expect(lockKey.hasPrefix("herd:lock:"))
+            #expect(seen.insert(lockKey).inserted)
+            // Only a key holding a `}` but no tag of its own cannot be matched.
+            let matchable = entryKey.contains("{") && entryKey.range(of: #"\{[^}]+\}"#, options: .regularExpression) != nil
+                || !entryKey.contains("}")
+            if matchable {
+                #expect(ClusterSlot(key: lockKey) == ClusterSlot(key: entryKey), "\(key)")
+            }
+        }
+    }
+
+    private static func eventually(within limit: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+        let end = ContinuousClock.now + limit
+        while ContinuousClock.now < end {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await condition()
+    }
+}
+
+/// The text of a status, integer or bulk reply read by `RedisServer.command`, or `nil`.
+private func respValue(_ raw: String?) -> String? {
+    switch raw.flatMap(RawRedisReply.init) {
+    case .integer(let value)?: return String(value)
+    case let reply?: return reply.text
+    case nil: return nil
+    }
+}
