@@ -82,6 +82,7 @@ let package = Package(
                 "CacheCore",
                 "UpstashREST",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -139,8 +140,6 @@ let package = Package(
             name: "PCacheKit",
             dependencies: [
                 "PersistentCache",
-                "KVRestBridge",
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -231,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CacheRedisTests",
-            dependencies: ["CacheCore", "CacheRedis", "PersistentCache", "RedisServerSupport", "FaultProxy"],
+            dependencies: ["CacheCore", "CacheRedis", "PersistentCache", "PCacheKit", "RedisServerSupport", "FaultProxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -140,7 +140,7 @@ public final class RedisStore: KVStore {
 
     // MARK: - Dispatch
 
-    private func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
+    func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
         guard ContinuousClock.now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
         let result = await pickConnection().send(command, deadline: deadline)
         switch result {
