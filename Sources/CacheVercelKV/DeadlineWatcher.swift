@@ -5,9 +5,9 @@ import Synchronization
 /// Answers waiting commands with a timeout when their deadline passes: one sleeping task for the whole
 /// store, not one per command.
 ///
-/// Why: a `Task { sleep(until: deadline) }` per command cost a task, a timer registration, a cancellation
-/// and, on Linux, a timer that still fires two seconds later for nothing: profiled as the largest single
-/// cost of a REST read under load. Here a command costs one heap insertion under a lock.
+/// Why: a `Task { sleep(until: deadline) }` per command cost a task, a timer registration and a
+/// cancellation for every read, most of them for nothing (replies come in milliseconds, deadlines are
+/// seconds away). Here a command costs one heap insertion under a lock.
 ///
 /// The watcher sleeps until the earliest deadline; a command with an earlier deadline than the one it
 /// sleeps for (rare: deadlines are usually now + the same timeout) replaces it with a new watcher.
