@@ -45,20 +45,9 @@ struct RedisClusterTests {
     func reshardUnderTraffic() async throws {
         let cluster = try await RedisCluster.start(options: .init(primaries: 3))
         defer { cluster.cleanUp() }
-        let before = try await cluster.layout()
-        let source = try #require(before.primary(ofSlot: 0))
-        let target = try #require(before.primary(ofSlot: 16383))
-        let sourceSlots = try #require(before.primaries[source]).flatMap { Array($0) }
-        let moving = Set(sourceSlots.suffix(40))
-
+        let (source, target, moving) = try ClusterTestKeys.reshardingPlan(try await cluster.layout(), count: 40)
         // Keys of the slots that will move, so the traffic meets the migration.
-        var keys: [String] = []
-        var candidate = 0
-        while keys.count < 200 {
-            let key = "reshard:\(candidate)"
-            if moving.contains(ClusterSlot(key: key).index) { keys.append(key) }
-            candidate += 1
-        }
+        let keys = ClusterTestKeys.keys("reshard:", count: 200, inSlots: moving)
         var client = ClusterTestClient(cluster: cluster)
         var expected: [String: String] = [:]
         for key in keys {
