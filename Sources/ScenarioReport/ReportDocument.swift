@@ -85,6 +85,8 @@ struct ReportDocument: Encodable {
         var cacheStatistics: CacheStatisticsSummary
         var instancesCreated: Int
         var durationSeconds: Double
+        /// Per-node traffic of a cluster run (omitted otherwise).
+        var clusterNodes: [ClusterNodeResult]?
 
         init(_ variant: VariantResult) {
             let metrics = variant.metrics
@@ -107,6 +109,7 @@ struct ReportDocument: Encodable {
             cacheStatistics = variant.cacheStatistics
             instancesCreated = variant.instancesCreated
             durationSeconds = variant.durationSeconds
+            clusterNodes = variant.clusterNodes.isEmpty ? nil : variant.clusterNodes
         }
     }
 

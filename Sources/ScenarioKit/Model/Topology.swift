@@ -9,6 +9,9 @@ public struct Topology: Sendable, Hashable {
         case rest
         /// No KV configuration at all: the instances detect memory-only mode.
         case none
+        /// A Redis Cluster the runner starts (``ClusterSpecification``), a fault proxy in front of every node,
+        /// the nodes announcing the proxies' ports (`KV_URL=redis://…?cluster=true`).
+        case redisCluster = "redis-cluster"
     }
 
     /// The order in which tiers are read.
@@ -55,6 +58,8 @@ public struct Topology: Sendable, Hashable {
     public var softTimeoutMilliseconds: Int?
     /// Whether the instances share one fault proxy or each has its own.
     public var proxies: ProxyLayout
+    /// The cluster's shape with `backend: redis-cluster` (nil otherwise).
+    public var cluster: ClusterSpecification?
 
     /// Creates a topology.
     public init(
@@ -67,8 +72,10 @@ public struct Topology: Sendable, Hashable {
         memoryMaximumEntries: Int = 10_000,
         reconnectBackoffMaximumMilliseconds: Int? = nil,
         softTimeoutMilliseconds: Int? = nil,
-        proxies: ProxyLayout = .shared
+        proxies: ProxyLayout = .shared,
+        cluster: ClusterSpecification? = nil
     ) {
+        self.cluster = cluster
         self.proxies = proxies
         self.instances = instances
         self.backend = backend

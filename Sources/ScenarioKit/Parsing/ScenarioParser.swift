@@ -83,7 +83,7 @@ public enum ScenarioParser {
 
     static func parseTopology(_ node: Node, file: String) throws(ScenarioFileError) -> Topology {
         var reader = try MappingReader(node, file: file, path: "topology")
-        let topology = Topology(
+        var topology = Topology(
             instances: try reader.int("instances", default: 1, in: 1...64),
             backend: try reader.choice("backend"),
             readStrategy: try reader.choice("readStrategy", default: .kvFirst),
@@ -95,6 +95,7 @@ public enum ScenarioParser {
                 ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
             softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
+        topology.cluster = try parseCluster(&reader, backend: topology.backend)
         try reader.finish()
         return topology
     }
@@ -241,14 +242,16 @@ public enum ScenarioParser {
                 action = .foreignWrite(try parseForeignWrite(&reader))
             case "rest-fault": action = try parseRESTFault(&reader)
             case "rest-fault-clear": action = .restFaultClear
+            case _ where ClusterAction.allNames.contains(actionName): action = try parseClusterAction(actionName, &reader)
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }
             let phase = try reader.string("phase")
             let fault = try reader.bool("fault", default: false)
             let target = try parseTarget(&reader, action: action)
+            let node = try parseNodeSelector(&reader, action: action)
             try reader.finish()
-            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault, target: target))
+            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault, target: target, node: node))
         }
         return events
     }
@@ -485,6 +488,7 @@ public enum ScenarioParser {
                                         found: "'\(expectation.metric.rawValue)'")
             }
         }
+        try validateCluster(scenario, line: line)
         if scenario.baseline != nil, scenario.topology.backend == .none {
             throw ScenarioFileError(file: file, field: "baseline", expected: "no baseline when topology.backend is 'none' (it is already memory-only)", found: "'memory-only'")
         }

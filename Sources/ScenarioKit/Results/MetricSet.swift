@@ -69,6 +69,10 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var runnerCPUSeconds: Double = .nan
     /// CPU seconds redis-server used.
     public var redisCPUSeconds: Double = .nan
+    /// The worst time from a cluster action's completion to the next KV hit (NaN: no cluster action completed).
+    public var timeToKVHitAfterClusterActionMilliseconds: Double = .nan
+    /// Keys on the emptiest primary / mean keys per primary at the run's end (NaN: not a cluster run).
+    public var minPrimaryKeyShare: Double = .nan
 
     /// Creates an empty set.
     public init() {}
@@ -129,6 +133,8 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .connectsPerSecond: return connectsPerSecond
         case .runnerCPUSeconds: return runnerCPUSeconds
         case .redisCPUSeconds: return redisCPUSeconds
+        case .timeToKVHitAfterClusterActionMs: return timeToKVHitAfterClusterActionMilliseconds
+        case .minPrimaryKeyShare: return minPrimaryKeyShare
         case .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return nil
         }
