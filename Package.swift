@@ -83,6 +83,7 @@ let package = Package(
                 "CacheCore",
                 "UpstashREST",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -140,8 +141,6 @@ let package = Package(
             name: "PCacheKit",
             dependencies: [
                 "PersistentCache",
-                "KVRestBridge",
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -233,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "CacheRedisTests",
             dependencies: [
-                "CacheCore", "CacheRedis", "PersistentCache", "RedisServerSupport", "FaultProxy",
+                "CacheCore", "CacheRedis", "PersistentCache", "PCacheKit", "RedisServerSupport", "FaultProxy",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings

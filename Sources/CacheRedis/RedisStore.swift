@@ -105,8 +105,8 @@ public final class RedisStore: KVStore {
 
     // MARK: - Dispatch
 
-    /// Sends one command on one of the store's connections (also how the cluster detection probes the server
-    /// and how the backplane publishes).
+    /// Sends one command on one of the store's connections (also how the cluster detection probes the
+    /// server, how the backplane publishes, and how `INFO` reaches it for ``KVServerInfo``).
     func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
         guard ContinuousClock.now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
         let result = await pickConnection().send(command, deadline: deadline)

@@ -27,6 +27,7 @@ public final class VercelKVStore: KVStore {
 
     private let transport: RESTTransport
     private let batcher: CommandBatcher
+    private let deadlines = DeadlineWatcher()
     private let logger: Logger
 
     /// Creates a store; nothing is sent until the first call.
@@ -63,14 +64,9 @@ public final class VercelKVStore: KVStore {
         try transport.checkGate()
         guard ContinuousClock.now < deadline else { throw KVError(.timeout, "deadline already passed") }
         let slot = ReplySlot()
+        deadlines.watch(slot, until: deadline)
         batcher.submit(PendingCommand(command: command, deadline: deadline, check: check, slot: slot))
-        let timer = Task {
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            slot.resolve(.failure(KVError(.timeout, "no reply within the deadline")))
-        }
-        let reply = await slot.wait()
-        timer.cancel()
-        return try reply.get()
+        return try await slot.wait().get()
     }
 
     /// Runs any command given as strings and returns its result with strings decoded from base64; for

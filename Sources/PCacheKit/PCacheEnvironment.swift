@@ -1,9 +1,6 @@
 import CacheVercelKV
-import KVRestBridge
 import Logging
-import NIOPosix
 import PersistentCache
-import NIOCore
 
 /// The backend `pcache` works with, resolved from the environment as the application would. Made by
 /// ``PCacheSubcommand/execute(environment:logger:)``; its members are the module's own.
@@ -94,26 +91,10 @@ public struct PCacheEnvironment: Sendable {
         output.json["failedStep"] = .string(step)
     }
 
-    /// The server's version from `INFO server`, or `nil` when it cannot be read.
+    /// The server's version from `INFO server` over the store's own connection (TLS included), or `nil`
+    /// when the store cannot say or the server does not answer.
     func serverVersion() async -> String? {
-        let info: String?
-        switch (selection, store) {
-        case (.rest, let store as VercelKVStore):
-            info = try? await store.command(["INFO", "server"], deadline: deadline).text
-        case (.redis(let endpoint, _), _) where endpoint.tls == nil:
-            // The small RESP client has no TLS; over rediss:// the version stays unknown.
-            guard let connection = try? await RESPConnection.connect(
-                to: endpoint, on: MultiThreadedEventLoopGroup.singleton.next(), connectTimeout: .seconds(2)).get()
-            else { return nil }
-            info = try? await connection.command(["INFO", "server"]).text
-            await connection.close()
-        default:
-            info = nil
-        }
-        guard let info else { return nil }
-        for line in info.split(whereSeparator: \.isNewline) where line.hasPrefix("redis_version:") {
-            return String(line.dropFirst("redis_version:".count))
-        }
-        return nil
+        guard let store = store as? any KVServerInfo else { return nil }
+        return try? await store.serverVersion(deadline: deadline)
     }
 }

@@ -22,6 +22,14 @@ public enum JSONWriter {
                 write(element, into: &output)
             }
             output.append(UInt8(ascii: "]"))
+        case .object(let members) where members.count == 1:
+            // Every `{"result"}` / `{"error"}` of a response: no key array to sort.
+            let member = members.first!
+            output.append(UInt8(ascii: "{"))
+            writeString(member.key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            write(member.value, into: &output)
+            output.append(UInt8(ascii: "}"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             for (position, name) in members.keys.sorted().enumerated() {

@@ -4,11 +4,12 @@ import NIOCore
 import NIOHTTP1
 import UpstashREST
 
-/// Serves the Upstash REST API on one HTTP connection, forwarding to this connection's own Redis
-/// connection on the same event loop (no thread hop between the HTTP side and the Redis side).
+/// Serves the Upstash REST API on one HTTP connection, forwarding to the Redis connection its event loop
+/// shares with the other HTTP connections there (``SharedRedisConnection``: no thread hop, and the
+/// commands of many requests leave in one write).
 ///
 /// NIO's pipelining assistance (installed by ``BridgeServer``) hands this handler one request at a time,
-/// so replies go out in request order and the Redis connection sees commands in that order too.
+/// so replies go out in request order.
 final class BridgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -19,12 +20,26 @@ final class BridgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
-    private var redis: RESPConnection?
+    private let sharedConnections: SharedRedisConnections
+    /// Set in `handlerAdded`: the loop's shared connection, or one of this handler's own (`ownsRedis`).
+    private var redis: SharedRedisConnection?
+    private var ownsRedis = false
+    private var active = true
 
-    init(configuration: BridgeConfiguration, faults: BridgeFaults, logger: Logger) {
+    init(configuration: BridgeConfiguration, faults: BridgeFaults, redis: SharedRedisConnections, logger: Logger) {
         self.configuration = configuration
         self.faults = faults
+        self.sharedConnections = redis
         self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if let shared = sharedConnections.connection(on: context.eventLoop) {
+            redis = shared
+        } else {
+            redis = SharedRedisConnection(endpoint: configuration.redis, eventLoop: context.eventLoop)
+            ownsRedis = true
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -55,8 +70,9 @@ final class BridgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let redis { redis.channel.close(promise: nil) }
-        redis = nil
+        // A reply that arrives later has nobody to go to.
+        active = false
+        if ownsRedis { redis?.shutdown() }
         context.fireChannelInactive()
     }
 
@@ -143,36 +159,25 @@ final class BridgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Sends `commands` on this connection's Redis connection (connecting first when needed) and writes
-    /// what `respond` makes of the replies. A failure of Redis itself answers 500.
+    /// Sends `commands` on the loop's shared Redis connection and writes what `respond` makes of the
+    /// replies. A failure of Redis itself answers 500.
     private func run(
         _ commands: [[[UInt8]]],
         head: HTTPRequestHead,
         context: ChannelHandlerContext,
         respond: @escaping ([RESPValue]) -> BridgeResponse
     ) {
-        guard !commands.isEmpty else {
+        guard !commands.isEmpty, let redis else {
             write(respond([]), head: head, context: context)
             return
         }
-        let connection: EventLoopFuture<RESPConnection>
-        if let redis, redis.isActive {
-            connection = context.eventLoop.makeSucceededFuture(redis)
-        } else {
-            redis = nil
-            connection = RESPConnection.connect(to: configuration.redis, on: context.eventLoop)
-        }
-        connection.assumeIsolated().flatMap { connection -> EventLoopFuture<[RESPValue]> in
-            self.redis = connection
-            return EventLoopFuture.whenAllSucceed(connection.send(commands), on: context.eventLoop)
-        }.whenComplete { result in
+        redis.send(commands).assumeIsolated().whenComplete { result in
+            guard self.active else { return }
             switch result {
             case .success(let replies):
                 self.write(respond(replies), head: head, context: context)
             case .failure(let error):
                 self.logger.warning("bridge_redis_error", metadata: ["error": "\(error)"])
-                self.redis?.channel.close(promise: nil)
-                self.redis = nil
                 self.write(.error(500, "ERR redis-server unavailable: \(error)"), head: head, context: context)
             }
         }

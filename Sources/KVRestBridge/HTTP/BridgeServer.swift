@@ -14,10 +14,12 @@ public final class BridgeServer: Sendable {
     public let channel: any Channel
     /// The faults injected into requests (tests and the scenario runner only).
     public let faults: BridgeFaults
+    private let redis: SharedRedisConnections
 
-    private init(channel: any Channel, faults: BridgeFaults) {
+    private init(channel: any Channel, faults: BridgeFaults, redis: SharedRedisConnections) {
         self.channel = channel
         self.faults = faults
+        self.redis = redis
     }
 
     /// The port the bridge listens on.
@@ -36,6 +38,7 @@ public final class BridgeServer: Sendable {
         logger: Logger
     ) async throws -> BridgeServer {
         let faults = BridgeFaults()
+        let redis = SharedRedisConnections(endpoint: configuration.redis, group: group)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -45,16 +48,17 @@ public final class BridgeServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try pipeline.addHandler(BridgeHTTPHandler(configuration: configuration, faults: faults, logger: logger))
+                    try pipeline.addHandler(BridgeHTTPHandler(configuration: configuration, faults: faults, redis: redis, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
-        return BridgeServer(channel: channel, faults: faults)
+        return BridgeServer(channel: channel, faults: faults, redis: redis)
     }
 
-    /// Stops listening (open connections finish their current request).
+    /// Stops listening and closes the Redis connections (requests still open are answered 500).
     public func shutdown() async {
         try? await channel.close()
+        await redis.shutdown()
     }
 }

@@ -1,21 +1,40 @@
 import NIOCore
 
-/// Pairs each RESP command written to Redis with its reply, in order (Redis answers in order).
+/// Pairs each group of RESP commands written to Redis with its replies, in order (Redis answers in order).
+///
+/// One promise per group, not per command: a `/pipeline` of 100 commands costs one promise and one
+/// callback, and the replies arrive as one array in the order of the group's commands.
 final class RESPClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = RESPRequest
     typealias OutboundOut = ByteBuffer
 
-    private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
+    /// A group whose replies are still coming.
+    private struct Waiting {
+        var expected: Int
+        var replies: [RESPValue]
+        let promise: EventLoopPromise<[RESPValue]>
+    }
+
+    private var waiting = CircularBuffer<Waiting>()
     private var buffer: ByteBuffer?
+    private var closed = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
+        // After channelInactive nothing would ever answer (or fail) a group queued now.
+        guard !closed else {
+            request.replies.fail(RESPConnectionError.closed)
+            promise?.fail(RESPConnectionError.closed)
+            return
+        }
         var encoded = context.channel.allocator.buffer(capacity: 64)
         for command in request.commands {
             RESPEncoder.encode(command, into: &encoded)
         }
-        waiting.append(contentsOf: request.replies)
+        var group = Waiting(expected: request.commands.count, replies: [], promise: request.replies)
+        group.replies.reserveCapacity(request.commands.count)
+        waiting.append(group)
         context.write(wrapOutboundOut(encoded), promise: promise)
     }
 
@@ -28,10 +47,15 @@ final class RESPClientHandler: ChannelDuplexHandler {
         }
         do {
             while let value = try RESPParser.parse(&buffer!) {
-                guard let promise = waiting.popFirst() else {
+                guard !waiting.isEmpty else {
                     throw RESPParser.ProtocolError(description: "a reply arrived with no command waiting")
                 }
-                promise.succeed(value)
+                let first = waiting.startIndex
+                waiting[first].replies.append(value)
+                if waiting[first].replies.count == waiting[first].expected {
+                    let done = waiting.removeFirst()
+                    done.promise.succeed(done.replies)
+                }
             }
             if buffer!.readableBytes == 0 { buffer = nil } else { buffer!.discardReadBytes() }
         } catch {
@@ -41,6 +65,7 @@ final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closed = true
         failAll(RESPConnectionError.closed)
         context.fireChannelInactive()
     }
@@ -51,14 +76,15 @@ final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: any Error) {
-        while let promise = waiting.popFirst() { promise.fail(error) }
+        while let group = waiting.popFirst() { group.promise.fail(error) }
     }
 }
 
-/// Commands to write in one go, with one promise per command for its reply.
+/// Commands to write in one go (never interleaved with another request's), with one promise for all
+/// their replies.
 struct RESPRequest {
     var commands: [[[UInt8]]]
-    var replies: [EventLoopPromise<RESPValue>]
+    var replies: EventLoopPromise<[RESPValue]>
 }
 
 /// Why a command got no reply from Redis.

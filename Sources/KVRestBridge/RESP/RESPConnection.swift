@@ -44,8 +44,7 @@ public final class RESPConnection: Sendable {
             }
             if endpoint.database != 0 { setup.append(["SELECT", String(endpoint.database)]) }
             guard !setup.isEmpty else { return channel.eventLoop.makeSucceededFuture(connection) }
-            let replies = connection.send(setup.map { $0.map { Array($0.utf8) } })
-            return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).flatMapThrowing { values in
+            return connection.send(setup.map { $0.map { Array($0.utf8) } }).flatMapThrowing { values in
                 for value in values {
                     if case .error(let text) = value {
                         channel.close(promise: nil)
@@ -57,18 +56,26 @@ public final class RESPConnection: Sendable {
         }
     }
 
-    /// Writes `commands` in one write and returns one future per reply, in order.
-    public func send(_ commands: [[[UInt8]]]) -> [EventLoopFuture<RESPValue>] {
-        let promises = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
-        channel.writeAndFlush(RESPRequest(commands: commands, replies: promises)).whenFailure { error in
-            for promise in promises { promise.fail(error) }
+    /// Writes `commands` in one write and returns their replies, in order.
+    public func send(_ commands: [[[UInt8]]]) -> EventLoopFuture<[RESPValue]> {
+        let replies = enqueue(commands)
+        channel.flush()
+        return replies
+    }
+
+    /// Queues `commands` as one write without flushing: a caller that sends for many requests in one
+    /// event-loop tick flushes once for all of them (see ``SharedRedisConnection``).
+    func enqueue(_ commands: [[[UInt8]]]) -> EventLoopFuture<[RESPValue]> {
+        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
+        channel.write(RESPRequest(commands: commands, replies: promise)).whenFailure { error in
+            promise.fail(error)
         }
-        return promises.map(\.futureResult)
+        return promise.futureResult
     }
 
     /// Sends one command given as strings and waits for its reply.
     public func command(_ arguments: [String]) async throws -> RESPValue {
-        try await send([arguments.map { Array($0.utf8) }])[0].get()
+        try await send([arguments.map { Array($0.utf8) }]).get()[0]
     }
 
     /// Whether the channel is still open.

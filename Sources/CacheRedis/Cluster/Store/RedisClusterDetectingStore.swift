@@ -213,3 +213,11 @@ public final class RedisClusterDetectingStore: KVStore {
         }
     }
 }
+
+extension RedisClusterDetectingStore: KVServerInfo {
+    /// `INFO section` of the cluster store once one is in use, else of the one server (the seed).
+    public func serverInfo(section: String, deadline: ContinuousClock.Instant) async throws(KVError) -> String {
+        if let clusterStore { return try await clusterStore.serverInfo(section: section, deadline: deadline) }
+        return try await single.serverInfo(section: section, deadline: deadline)
+    }
+}
