@@ -48,19 +48,37 @@ struct CircuitBreakerStateMachineTests {
         #expect(forgetting.state == .closed)
     }
 
-    @Test("while open every call is rejected until the cool-down ends; then exactly one probe goes through")
+    @Test("while open every call is rejected; once the cool-down ends the breaker's own probe half-opens it")
     func openThenOneProbe() {
         var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 1, coolDown: .seconds(1), jitter: 0))
         _ = breaker.record(.failure, wasProbe: false, now: at(0))
-        #expect(breaker.admit(now: at(500)).0 == .reject(probeAt: at(1000)))
-        let (admission, transition) = breaker.admit(now: at(1000))
-        #expect(admission == .probe)
-        #expect(transition == .halfOpened)
+        #expect(breaker.admit(now: at(500)) == .reject(probeAt: at(1000)))
+        #expect(breaker.nextProbe == at(1000))
+        #expect(breaker.beginProbe(now: at(999)) == nil, "no probe before the cool-down ends")
+        // A request arriving after the cool-down is still refused: requests never probe, the breaker does.
+        #expect(breaker.admit(now: at(1000)) == .reject(probeAt: at(1000)))
+        #expect(breaker.beginProbe(now: at(1000)) == .halfOpened)
         #expect(breaker.state == .halfOpen)
-        // While the probe is out, everyone else still fails fast.
-        #expect(breaker.admit(now: at(1001)).0 == .reject(probeAt: at(1000)))
+        #expect(breaker.beginProbe(now: at(1001)) == nil, "one probe at a time")
+        #expect(breaker.admit(now: at(1001)) == .reject(probeAt: at(1000)))
         #expect(breaker.record(.success, wasProbe: true, now: at(1002)) == .closed)
-        #expect(breaker.admit(now: at(1003)).0 == .call)
+        #expect(breaker.admit(now: at(1003)) == .call)
+    }
+
+    @Test("calls are suspect (releasable) from the first failure until the tier answers again")
+    func suspect() {
+        var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 3, jitter: 0))
+        #expect(!breaker.isSuspect)
+        _ = breaker.record(.failure, wasProbe: false, now: at(1))
+        #expect(breaker.isSuspect)
+        _ = breaker.record(.success, wasProbe: false, now: at(2))
+        #expect(!breaker.isSuspect)
+        for index in 3..<6 { _ = breaker.record(.failure, wasProbe: false, now: at(index)) }
+        #expect(breaker.state == .open && breaker.isSuspect)
+        #expect(breaker.beginProbe(now: at(2000)) == .halfOpened)
+        #expect(breaker.record(.success, wasProbe: true, now: at(2001)) == .closed)
+        #expect(!breaker.isSuspect)
+        #expect(!machine(.disabled).isSuspect)
     }
 
     @Test("failed probes back off exponentially up to the maximum cool-down")
@@ -71,7 +89,7 @@ struct CircuitBreakerStateMachineTests {
         var now = 1000
         var cooldowns: [Int] = []
         for _ in 0..<5 {
-            #expect(breaker.admit(now: at(now)).0 == .probe)
+            #expect(breaker.beginProbe(now: at(now)) == .halfOpened)
             guard case .probeFailed(_, let probeAt)? = breaker.record(.failure, wasProbe: true, now: at(now)) else {
                 Issue.record("a failed probe must reopen the breaker")
                 return
@@ -87,8 +105,8 @@ struct CircuitBreakerStateMachineTests {
         var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 5, authenticationCoolDown: .seconds(60), jitter: 0))
         #expect(breaker.record(.authenticationFailure, wasProbe: false, now: at(0))
             == .opened(reason: "authentication refused", probeAt: at(60_000)))
-        #expect(breaker.admit(now: at(59_999)).0 == .reject(probeAt: at(60_000)))
-        #expect(breaker.admit(now: at(60_000)).0 == .probe)
+        #expect(breaker.admit(now: at(59_999)) == .reject(probeAt: at(60_000)))
+        #expect(breaker.beginProbe(now: at(60_000)) == .halfOpened)
         guard case .probeFailed(_, let probeAt)? = breaker.record(.authenticationFailure, wasProbe: true, now: at(60_000)) else {
             Issue.record("a refused probe must reopen the breaker")
             return
@@ -103,7 +121,7 @@ struct CircuitBreakerStateMachineTests {
         #expect(breaker.state == .closed)
         _ = breaker.record(.failure, wasProbe: false, now: at(100))
         _ = breaker.record(.failure, wasProbe: false, now: at(101))
-        #expect(breaker.admit(now: at(2000)).0 == .probe)
+        #expect(breaker.beginProbe(now: at(2000)) == .halfOpened)
         #expect(breaker.record(.neutral, wasProbe: true, now: at(2001)) == .closed)
     }
 
@@ -113,7 +131,7 @@ struct CircuitBreakerStateMachineTests {
         _ = breaker.record(.failure, wasProbe: false, now: at(0))
         #expect(breaker.record(.success, wasProbe: false, now: at(10)) == nil)
         #expect(breaker.state == .open)
-        #expect(breaker.admit(now: at(1000)).0 == .probe)
+        #expect(breaker.beginProbe(now: at(1000)) == .halfOpened)
         #expect(breaker.record(.failure, wasProbe: false, now: at(1001)) == nil)
         #expect(breaker.state == .halfOpen)
         #expect(breaker.record(.success, wasProbe: true, now: at(1002)) == .closed)
@@ -140,7 +158,7 @@ struct CircuitBreakerStateMachineTests {
     func disabled() {
         var breaker = machine(.disabled)
         for index in 0..<100 { _ = breaker.record(.failure, wasProbe: false, now: at(index)) }
-        #expect(breaker.admit(now: at(200)).0 == .call)
+        #expect(breaker.admit(now: at(200)) == .call)
         #expect(breaker.state == .closed)
     }
 

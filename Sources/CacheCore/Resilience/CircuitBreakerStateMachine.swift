@@ -8,9 +8,7 @@ struct CircuitBreakerStateMachine: Sendable {
     enum Admission: Equatable {
         /// Go ahead.
         case call
-        /// Go ahead: this call is the half-open probe, and its outcome decides.
-        case probe
-        /// Fail at once; the breaker will let a probe through at the given instant.
+        /// Fail at once; the breaker probes the tier itself at the given instant.
         case reject(probeAt: Instant)
     }
 
@@ -32,7 +30,7 @@ struct CircuitBreakerStateMachine: Sendable {
         case opened(reason: String, probeAt: Instant)
         /// Half-open → open: the probe failed.
         case probeFailed(failedProbes: Int, probeAt: Instant)
-        /// Open → half-open: a probe was let through.
+        /// Open → half-open: the probe started.
         case halfOpened
         /// Half-open → closed: the probe succeeded.
         case closed
@@ -53,22 +51,29 @@ struct CircuitBreakerStateMachine: Sendable {
         self.randomState = seed
     }
 
-    /// Decides whether a call may start now; may move open → half-open (reported through `transition`).
-    mutating func admit(now: Instant) -> (Admission, Transition?) {
-        guard policy.isEnabled else { return (.call, nil) }
-        switch state {
-        case .closed:
-            return (.call, nil)
-        case .halfOpen:
-            return (.reject(probeAt: probeAt), nil)
-        case .open:
-            guard now >= probeAt else { return (.reject(probeAt: probeAt), nil) }
-            state = .halfOpen
-            return (.probe, .halfOpened)
-        }
+    /// Decides whether a call may start now. Callers never probe: while open or half-open every call is
+    /// refused, and the breaker's own probe (``beginProbe(now:)``) decides, so no request waits for a probe
+    /// into a tier that is still down.
+    func admit(now: Instant) -> Admission {
+        guard policy.isEnabled, state != .closed else { return .call }
+        return .reject(probeAt: probeAt)
     }
 
-    /// Records how a call ended. `wasProbe` is what ``admit(now:)`` said when it started.
+    /// Whether a call starting now may have to be released when the breaker opens: the tier failed at least
+    /// once since it last answered. Healthy calls skip that bookkeeping.
+    var isSuspect: Bool { policy.isEnabled && (state != .closed || consecutiveFailures > 0) }
+
+    /// When the next probe is due, while open.
+    var nextProbe: Instant? { state == .open ? probeAt : nil }
+
+    /// Open → half-open once the probe is due; the caller then probes and reports with `wasProbe: true`.
+    mutating func beginProbe(now: Instant) -> Transition? {
+        guard policy.isEnabled, state == .open, now >= probeAt else { return nil }
+        state = .halfOpen
+        return .halfOpened
+    }
+
+    /// Records how a call ended; `wasProbe` for the breaker's own probe (see ``beginProbe(now:)``).
     mutating func record(_ outcome: Outcome, wasProbe: Bool, now: Instant) -> Transition? {
         guard policy.isEnabled, outcome != .neutral else {
             if wasProbe && state == .halfOpen {

@@ -83,7 +83,7 @@ public enum ScenarioParser {
 
     static func parseTopology(_ node: Node, file: String) throws(ScenarioFileError) -> Topology {
         var reader = try MappingReader(node, file: file, path: "topology")
-        let topology = Topology(
+        var topology = Topology(
             instances: try reader.int("instances", default: 1, in: 1...64),
             backend: try reader.choice("backend"),
             readStrategy: try reader.choice("readStrategy", default: .kvFirst),
@@ -95,6 +95,7 @@ public enum ScenarioParser {
                 ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
             softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
+        try parseBreakerSettings(&reader, into: &topology)
         try reader.finish()
         return topology
     }

@@ -49,6 +49,7 @@ public struct MetricAnalyzer: Sendable {
         var planLatencies: [Double] = []
         var coldLatencies: [Double] = []
         var coldPlanLatencies: [Double] = []
+        var openCircuitOverheads: [Double] = []
         var modes: Set<String> = []
         var servingInstances: Set<Int> = []
         var firstKVHitByInstance: [Int: Double] = [:]
@@ -69,6 +70,11 @@ public struct MetricAnalyzer: Sendable {
             case .failed: set.failedRequests += 1
             }
             if record.wrongAnswer != nil { set.wrongAnswers += 1 }
+            if record.isStale { set.staleAnswers += 1 }
+            if record.waitedForDeadline { set.deadlineWaits += 1 }
+            if record.circuitOpenAtStart, record.outcome != .failed {
+                openCircuitOverheads.append(record.cacheOverheadMilliseconds)
+            }
             if let kvError = record.kvError {
                 set.fallbacks += 1
                 set.fallbacksByClass[kvError, default: 0] += 1
@@ -96,6 +102,10 @@ public struct MetricAnalyzer: Sendable {
             }
         }
         set.latency = LatencyStatistics(milliseconds: latencies)
+        set.openCircuitRequests = openCircuitOverheads.count
+        if !openCircuitOverheads.isEmpty {
+            set.openCircuitOverheadP99Milliseconds = LatencyStatistics(milliseconds: openCircuitOverheads).p99
+        }
         set.planEquivalentLatency = LatencyStatistics(milliseconds: planLatencies)
         if !coldLatencies.isEmpty {
             set.coldStartLatencyMilliseconds = coldLatencies.reduce(0, +) / Double(coldLatencies.count)

@@ -12,6 +12,8 @@ struct RequestContext: Sendable {
     let start: ContinuousClock.Instant
     let ttl: Duration
     let limit: Duration
+    /// The KV deadline in milliseconds: a request that spent this long in the cache waited for it.
+    let kvDeadlineMilliseconds: Double
 
     /// Sends the request through the instance's `getOrCompute`, times it and checks the answer.
     func execute() async -> RequestRecord {
@@ -24,6 +26,7 @@ struct RequestContext: Sendable {
         let ttl = ttl
         // The knowledge base may change during the request (`kb-update`): either version is then right.
         let versionAtStart = origin.version(of: question)
+        let circuitAtStart = cache.circuitState
         let outcome: Result<CacheResult, any Error>? = await FirstResult.value(within: limit) {
             do {
                 let result = try await cache.getOrCompute(question, ttl: ttl) {
@@ -48,6 +51,7 @@ struct RequestContext: Sendable {
             originMilliseconds: measured.milliseconds, unscaledOriginMilliseconds: measured.unscaled, outcome: .failed,
             responder: measured.responder, kvError: nil, wrongAnswer: nil, failure: nil, mode: mode,
             isColdStart: isColdStart)
+        record.circuitOpenAtStart = circuitAtStart == .open || circuitAtStart == .halfOpen
         switch outcome {
         case nil:
             record.failure = "no answer within \(limit)"
@@ -65,6 +69,8 @@ struct RequestContext: Sendable {
                 record.unscaledOriginMilliseconds = 0
             }
             record.kvError = result.kvError?.name
+            record.isStale = result.isStale
+            record.waitedForDeadline = record.cacheOverheadMilliseconds >= kvDeadlineMilliseconds
             if case .wrong(let reason) = oracle.check(
                 question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart) {
                 record.wrongAnswer = reason

@@ -82,6 +82,7 @@ final class VariantRunner {
     private var problems = 0
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    private let circuitWatcher: CircuitWatcher
 
     init(
         scenario: Scenario, label: String, redis: RedisSide?, trace: RequestTrace, namespace: String,
@@ -99,6 +100,7 @@ final class VariantRunner {
         self.progress = progress
         self.kvConfigured = redis != nil
         self.start = clock.now
+        self.circuitWatcher = CircuitWatcher(start: start)
     }
 
     private var elapsedMilliseconds: Double { Self.milliseconds(clock.now - start) }
@@ -115,11 +117,18 @@ final class VariantRunner {
             kvDeadline: .milliseconds(scenario.kvDeadlineMilliseconds),
             defaultTTL: .seconds(scenario.workload.ttlSeconds),
             memory: MemoryTier.Limits(maximumEntries: scenario.topology.memoryMaximumEntries, maximumBytes: 256 << 20),
-            // Off in scenarios for now: with it on (200 ms probes) kv-failing's recovered KV-hit share fell
-            // to 0.52–0.71 and server-faults' connect-fast-again phase saw no KV hit on its last instance;
-            // tuning it against those scenarios is open work (issue 11, item 5).
-            circuitBreaker: .disabled,
+            circuitBreaker: breakerPolicy,
             softTimeout: scenario.topology.softTimeoutMilliseconds.map { .milliseconds($0) })
+    }
+
+    /// The library's default breaker, unless the scenario turns it off or sets the authentication cool-down.
+    private var breakerPolicy: CircuitBreakerPolicy {
+        guard scenario.topology.circuitBreaker else { return .disabled }
+        var policy = CircuitBreakerPolicy()
+        if let milliseconds = scenario.topology.breakerAuthCoolDownMilliseconds {
+            policy.authenticationCoolDown = .milliseconds(milliseconds)
+        }
+        return policy
     }
 
     private var redisConfiguration: RedisStore.Configuration {
@@ -162,6 +171,7 @@ final class VariantRunner {
             environment, configuration: cacheConfiguration, redisConfiguration: redisConfiguration, logger: cacheLogger)
         defer { nextInstanceID += 1 }
         slotOfInstance[nextInstanceID] = slot
+        circuitWatcher.watch(instance: nextInstanceID, cache: cache)
         return CacheInstance(id: nextInstanceID, slot: slot, cache: cache)
     }
 
@@ -204,6 +214,9 @@ final class VariantRunner {
             return makeResult(statistics: CacheStatisticsSummary(), endCounters: RunCounters(), durationSeconds: 0)
         }
         phaseCounters = [await readCounters()]
+        let watcher = circuitWatcher
+        let watching = Task { await watcher.run() }
+        defer { watching.cancel() }
         let timeline = scenario.timeline
         var nextEvent = 0
         let concurrency = scenario.workload.concurrency
@@ -236,7 +249,8 @@ final class VariantRunner {
                 let context = RequestContext(
                     request: request, instance: instance, phase: phases.count - 1, isColdStart: served == 0,
                     mode: instance.cache.mode, origin: origin, oracle: oracle, start: start,
-                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit)
+                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit,
+                    kvDeadlineMilliseconds: Double(scenario.kvDeadlineMilliseconds))
                 group.addTask { await context.execute() }
                 inFlight += 1
                 dispatched += 1
@@ -255,6 +269,7 @@ final class VariantRunner {
             }
         }
         for instance in live + retired { await instance.cache.waitForBackgroundWrites() }
+        circuitWatcher.poll()
         for action in backgroundActions {
             if let failure = await action.value {
                 events.append(AppliedEvent(
@@ -473,6 +488,9 @@ final class VariantRunner {
             counters.malformedEntries += statistics.malformedEntries
             counters.backgroundWritesLost += statistics.backgroundWriteFailures + statistics.backgroundWritesDropped
             counters.kvErrors += statistics.kvErrorsByClass.filter { $0.key != "not_configured" }.values.reduce(0, +)
+            counters.writesQueued += statistics.pendingWritesQueued
+            counters.writesReplayed += statistics.pendingWritesReplayed
+            counters.writesDropped += statistics.pendingWritesDropped
         }
         if let redis {
             for proxy in allProxyNames {
@@ -525,11 +543,13 @@ final class VariantRunner {
             problems.append("origin counted \(calls.kb + calls.llm) calls but \(metrics.computed) requests were computed")
         }
         problems += events.compactMap { event in event.error.map { "event '\(event.description)' failed: \($0)" } }
-        return VariantResult(
+        var result = VariantResult(
             label: label, metrics: metrics, phases: phaseResults, timeSeries: analyzer.timeSeries(),
             requestSlices: analyzer.requestSlices(),
             cacheStatistics: statistics, originKBCalls: calls.kb, originLLMCalls: calls.llm,
             instancesCreated: nextInstanceID, events: events, problemSamples: Array(problems.prefix(8)),
             durationSeconds: durationSeconds, instances: instanceResults)
+        result.circuitTransitions = circuitWatcher.transitions
+        return result
     }
 }
