@@ -84,6 +84,31 @@ struct TieredCacheCircuitBreakerTests {
         store.getGate.open()
     }
 
+    @Test("the probe asks again, within its deadline, a store that refuses at once while it reconnects")
+    func probeWaitsOutAReconnect() async throws {
+        let store = ScriptedKVStore()
+        store.fail(with: KVError(.connectionRefused, "not connected to Redis (reconnecting)"), operations: [.ping])
+        let recovery = Task {
+            // The store "reconnects" once the probe has been refused a few times.
+            while store.calls(.ping) < 3 { try await Task.sleep(for: .milliseconds(1)) }
+            store.fail(with: nil)
+        }
+        let outcome = await CircuitBreakingKVStore.probe(store, deadline: .now + .seconds(60))
+        try await recovery.value
+        #expect(outcome == .success)
+        #expect(store.calls(.ping) >= 4)
+
+        // Any other failure decides at once: a timeout already spent the deadline.
+        let timingOut = ScriptedKVStore()
+        timingOut.fail(with: KVError(.timeout, "scripted"), operations: [.ping])
+        #expect(await CircuitBreakingKVStore.probe(timingOut, deadline: .now + .seconds(60)) == .failure)
+        #expect(timingOut.calls(.ping) == 1)
+        // And a refusal that outlasts the deadline fails the probe.
+        let refusing = ScriptedKVStore()
+        refusing.fail(with: KVError(.connectionRefused, "scripted"), operations: [.ping])
+        #expect(await CircuitBreakingKVStore.probe(refusing, deadline: .now + .milliseconds(60)) == .failure)
+    }
+
     @Test("a store given later is wrapped too; a disabled breaker reports no state")
     func replacedStoreAndDisabled() async {
         let cache = TieredCache(configuration: configuration(threshold: 1, coolDown: .seconds(3600)), kvStore: nil, logger: logger)

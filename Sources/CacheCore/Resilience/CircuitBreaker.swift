@@ -187,7 +187,9 @@ final class CircuitBreaker: Sendable {
             scheduleProbe(at: probeAt)
             gauge.record(CircuitState.open.gaugeValue)
             transitions[CircuitState.open.rawValue]?.increment()
-            logger.info("cache_kv_circuit_open", metadata: [
+            // Probes come every second at most during a long outage: the first failure is news, the
+            // others are not.
+            logger.log(level: failedProbes == 1 ? .info : .debug, "cache_kv_circuit_open", metadata: [
                 "reason": "probe failed", "failed_probes": "\(failedProbes)",
                 "probe_in_ms": "\((probeAt - now) / .milliseconds(1))",
             ])
