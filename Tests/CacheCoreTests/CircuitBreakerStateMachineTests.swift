@@ -100,6 +100,19 @@ struct CircuitBreakerStateMachineTests {
         #expect(cooldowns == [2000, 4000, 5000, 5000, 5000])
     }
 
+    @Test("the cool-down after a failed probe counts from the probe's start, not from its deadline")
+    func backoffFromProbeStart() {
+        var breaker = machine(CircuitBreakerPolicy(
+            consecutiveFailures: 1, coolDown: .milliseconds(250), maximumCoolDown: .seconds(1), jitter: 0))
+        _ = breaker.record(.failure, wasProbe: false, now: at(0))
+        #expect(breaker.beginProbe(now: at(250)) == .halfOpened)
+        // The probe waited its whole 300 ms deadline: the next one is due 500 ms after it started.
+        #expect(breaker.record(.failure, wasProbe: true, now: at(550)) == .probeFailed(failedProbes: 1, probeAt: at(750)))
+        #expect(breaker.beginProbe(now: at(750)) == .halfOpened)
+        // A probe that outlasts the cool-down is followed by the next one at once.
+        #expect(breaker.record(.failure, wasProbe: true, now: at(2000)) == .probeFailed(failedProbes: 2, probeAt: at(2000)))
+    }
+
     @Test("an authentication failure opens at once, for the authentication cool-down")
     func authentication() {
         var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 5, authenticationCoolDown: .seconds(60), jitter: 0))

@@ -39,6 +39,8 @@ struct CircuitBreakerStateMachine: Sendable {
     private(set) var state: CircuitState = .closed
     let policy: CircuitBreakerPolicy
     private var probeAt: Instant
+    /// When the probe under way started (half-open).
+    private var probeStartedAt: Instant
     private var failedProbes = 0
     private var consecutiveFailures = 0
     private var window: FailureWindow
@@ -47,6 +49,7 @@ struct CircuitBreakerStateMachine: Sendable {
     init(policy: CircuitBreakerPolicy, now: Instant, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) {
         self.policy = policy
         self.probeAt = now
+        self.probeStartedAt = now
         self.window = FailureWindow(width: policy.window, now: now)
         self.randomState = seed
     }
@@ -70,6 +73,7 @@ struct CircuitBreakerStateMachine: Sendable {
     mutating func beginProbe(now: Instant) -> Transition? {
         guard policy.isEnabled, state == .open, now >= probeAt else { return nil }
         state = .halfOpen
+        probeStartedAt = now
         return .halfOpened
     }
 
@@ -87,7 +91,9 @@ struct CircuitBreakerStateMachine: Sendable {
             if outcome == .success { return close() }
             failedProbes += 1
             let coolDown = outcome == .authenticationFailure ? policy.authenticationCoolDown : backoff(after: failedProbes)
-            probeAt = now + jittered(coolDown)
+            // Counted from the probe's start, not its end: a probe that waited its whole deadline must not
+            // add that deadline to the cool-down (it made recovery lag the fault's end by both).
+            probeAt = max(now, probeStartedAt + jittered(coolDown))
             state = .open
             return .probeFailed(failedProbes: failedProbes, probeAt: probeAt)
         }

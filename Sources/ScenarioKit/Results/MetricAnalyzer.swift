@@ -72,7 +72,8 @@ public struct MetricAnalyzer: Sendable {
             if record.wrongAnswer != nil { set.wrongAnswers += 1 }
             if record.isStale { set.staleAnswers += 1 }
             if record.waitedForDeadline { set.deadlineWaits += 1 }
-            if record.circuitOpenAtStart, record.outcome != .failed {
+            // A request that joined another caller's origin call waited for the origin, not the cache.
+            if record.circuitOpenAtStart, record.outcome != .failed, !record.sharedComputation {
                 openCircuitOverheads.append(record.cacheOverheadMilliseconds)
             }
             if let kvError = record.kvError {

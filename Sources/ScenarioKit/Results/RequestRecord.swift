@@ -48,6 +48,9 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var circuitOpenAtStart = false
     /// Whether the request spent at least the KV deadline in the cache: it waited for the KV tier in vain.
     public var waitedForDeadline = false
+    /// Whether the answer came from another caller's concurrent computation (single-flight): the request's
+    /// wait was for that origin call, which its own origin time does not show.
+    public var sharedComputation = false
 
     /// Creates a record.
     public init(

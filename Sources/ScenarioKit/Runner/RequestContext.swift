@@ -70,6 +70,7 @@ struct RequestContext: Sendable {
             }
             record.kvError = result.kvError?.name
             record.isStale = result.isStale
+            record.sharedComputation = result.sharedComputation
             record.waitedForDeadline = record.cacheOverheadMilliseconds >= kvDeadlineMilliseconds
             if case .wrong(let reason) = oracle.check(
                 question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart) {
