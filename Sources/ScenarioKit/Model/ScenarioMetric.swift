@@ -82,6 +82,8 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case openCircuitOverheadP99Ms
     /// Requests sent while their instance's circuit breaker was open or half-open.
     case openCircuitRequests
+    /// The 99th percentile of the cache's own time per request (latency minus origin time), every request.
+    case cacheOverheadP99Ms
     /// KV writes kept for replay because they failed or the open breaker refused them (caches' statistics).
     case writesQueued
     /// Kept writes replayed into the KV tier once it answered again.

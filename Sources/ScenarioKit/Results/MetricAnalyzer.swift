@@ -50,6 +50,7 @@ public struct MetricAnalyzer: Sendable {
         var coldLatencies: [Double] = []
         var coldPlanLatencies: [Double] = []
         var openCircuitOverheads: [Double] = []
+        var overheads: [Double] = []
         var modes: Set<String> = []
         var servingInstances: Set<Int> = []
         var firstKVHitByInstance: [Int: Double] = [:]
@@ -72,6 +73,7 @@ public struct MetricAnalyzer: Sendable {
             if record.wrongAnswer != nil { set.wrongAnswers += 1 }
             if record.isStale { set.staleAnswers += 1 }
             if record.waitedForDeadline { set.deadlineWaits += 1 }
+            if record.outcome != .failed, !record.sharedComputation { overheads.append(record.cacheOverheadMilliseconds) }
             // A request that joined another caller's origin call waited for the origin, not the cache.
             if record.circuitOpenAtStart, record.outcome != .failed, !record.sharedComputation {
                 openCircuitOverheads.append(record.cacheOverheadMilliseconds)
@@ -104,6 +106,7 @@ public struct MetricAnalyzer: Sendable {
         }
         set.latency = LatencyStatistics(milliseconds: latencies)
         set.openCircuitRequests = openCircuitOverheads.count
+        if !overheads.isEmpty { set.cacheOverheadP99Milliseconds = LatencyStatistics(milliseconds: overheads).p99 }
         if !openCircuitOverheads.isEmpty {
             set.openCircuitOverheadP99Milliseconds = LatencyStatistics(milliseconds: openCircuitOverheads).p99
         }

@@ -53,6 +53,8 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var openCircuitOverheadP99Milliseconds: Double = .nan
     /// Requests sent while their instance's breaker was open or half-open.
     public var openCircuitRequests: Int = 0
+    /// The 99th percentile of the cache's own time per request (latency minus origin time), every request.
+    public var cacheOverheadP99Milliseconds: Double = .nan
     /// KV writes kept for replay (failed, or refused by the open breaker), from the caches' statistics.
     public var writesQueued: Double = .nan
     /// Kept writes handed back to the KV tier once it answered again.
@@ -148,6 +150,7 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .deadlineWaits: return Double(deadlineWaits)
         case .openCircuitOverheadP99Ms: return openCircuitOverheadP99Milliseconds
         case .openCircuitRequests: return Double(openCircuitRequests)
+        case .cacheOverheadP99Ms: return cacheOverheadP99Milliseconds
         case .writesQueued: return writesQueued
         case .writesReplayed: return writesReplayed
         case .writesDropped: return writesDropped
