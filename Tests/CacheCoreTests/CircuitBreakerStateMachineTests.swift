@@ -81,7 +81,7 @@ struct CircuitBreakerStateMachineTests {
         #expect(!machine(.disabled).isSuspect)
     }
 
-    @Test("failed probes back off exponentially up to the maximum cool-down")
+    @Test("failed probes back off exponentially (×1.5) up to the maximum cool-down")
     func probeBackoff() {
         var breaker = machine(CircuitBreakerPolicy(
             consecutiveFailures: 1, coolDown: .seconds(1), maximumCoolDown: .seconds(5), jitter: 0))
@@ -97,7 +97,7 @@ struct CircuitBreakerStateMachineTests {
             cooldowns.append(Int((probeAt - at(now)) / .milliseconds(1)))
             now = Int((probeAt - start) / .milliseconds(1))
         }
-        #expect(cooldowns == [2000, 4000, 5000, 5000, 5000])
+        #expect(cooldowns == [1500, 2250, 3375, 5000, 5000])
     }
 
     @Test("the cool-down after a failed probe counts from the probe's start, not from its deadline")
@@ -106,9 +106,9 @@ struct CircuitBreakerStateMachineTests {
             consecutiveFailures: 1, coolDown: .milliseconds(250), maximumCoolDown: .seconds(1), jitter: 0))
         _ = breaker.record(.failure, wasProbe: false, now: at(0))
         #expect(breaker.beginProbe(now: at(250)) == .halfOpened)
-        // The probe waited its whole 300 ms deadline: the next one is due 500 ms after it started.
-        #expect(breaker.record(.failure, wasProbe: true, now: at(550)) == .probeFailed(failedProbes: 1, probeAt: at(750)))
-        #expect(breaker.beginProbe(now: at(750)) == .halfOpened)
+        // The probe waited its whole 300 ms deadline: the next one is due 375 ms after it started.
+        #expect(breaker.record(.failure, wasProbe: true, now: at(550)) == .probeFailed(failedProbes: 1, probeAt: at(625)))
+        #expect(breaker.beginProbe(now: at(625)) == .halfOpened)
         // A probe that outlasts the cool-down is followed by the next one at once.
         #expect(breaker.record(.failure, wasProbe: true, now: at(2000)) == .probeFailed(failedProbes: 2, probeAt: at(2000)))
     }

@@ -130,11 +130,13 @@ struct CircuitBreakerStateMachine: Sendable {
         return .closed
     }
 
-    /// The cool-down after `failures` failed probes: doubling from the first cool-down, capped.
+    /// The cool-down after `failures` failed probes: growing by half from the first cool-down, capped. Half,
+    /// not double: faults that last about a second (a blackhole, a server loading) must not leave the next
+    /// probe a whole second past their end.
     private func backoff(after failures: Int) -> Duration {
         var coolDown = policy.coolDown
-        for _ in 0..<min(failures, 30) {
-            coolDown = coolDown * 2
+        for _ in 0..<min(failures, 60) {
+            coolDown = coolDown * 1.5
             if coolDown >= policy.maximumCoolDown { return policy.maximumCoolDown }
         }
         return coolDown
