@@ -84,6 +84,9 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case openCircuitRequests
     /// The 99th percentile of the cache's own time per request (latency minus origin time), every request.
     case cacheOverheadP99Ms
+    /// Time from the phase's start to the first KV hit among requests sent at or after it, in that phase or a
+    /// later one: "the first KV hit after the fault ends", measured in time rather than bounded by the phase.
+    case firstKVHitAfterMs
     /// KV writes kept for replay because they failed or the open breaker refused them (caches' statistics).
     case writesQueued
     /// Kept writes replayed into the KV tier once it answered again.

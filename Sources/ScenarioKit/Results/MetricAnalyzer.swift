@@ -122,6 +122,17 @@ public struct MetricAnalyzer: Sendable {
         return set
     }
 
+    /// Time from `start` to the first KV hit among the requests sent at or after it that pass `filter`, whatever
+    /// their phase (NaN when none came).
+    public func firstKVHit(after start: Double, where filter: (RequestRecord) -> Bool = { _ in true }) -> Double {
+        var first = Double.nan
+        for record in records where record.outcome == .kv && record.startMilliseconds >= start && filter(record) {
+            let elapsed = record.startMilliseconds - start
+            if first.isNaN || elapsed < first { first = elapsed }
+        }
+        return first
+    }
+
     /// The run cut into `buckets` slices of consecutive trace positions.
     public func requestSlices(buckets: Int = 60) -> [RequestSlice] {
         guard let last = records.last?.index else { return [] }

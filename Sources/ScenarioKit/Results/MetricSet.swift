@@ -55,6 +55,9 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var openCircuitRequests: Int = 0
     /// The 99th percentile of the cache's own time per request (latency minus origin time), every request.
     public var cacheOverheadP99Milliseconds: Double = .nan
+    /// Time from the window's start to the first KV hit among requests sent at or after it, in this window or
+    /// a later one (NaN when none came): recovery in time, not bounded by the window's length.
+    public var firstKVHitAfterMilliseconds: Double = .nan
     /// KV writes kept for replay (failed, or refused by the open breaker), from the caches' statistics.
     public var writesQueued: Double = .nan
     /// Kept writes handed back to the KV tier once it answered again.
@@ -151,6 +154,7 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .openCircuitOverheadP99Ms: return openCircuitOverheadP99Milliseconds
         case .openCircuitRequests: return Double(openCircuitRequests)
         case .cacheOverheadP99Ms: return cacheOverheadP99Milliseconds
+        case .firstKVHitAfterMs: return firstKVHitAfterMilliseconds
         case .writesQueued: return writesQueued
         case .writesReplayed: return writesReplayed
         case .writesDropped: return writesDropped

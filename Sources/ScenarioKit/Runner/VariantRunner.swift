@@ -512,6 +512,7 @@ final class VariantRunner {
         for (index, phase) in phases.enumerated() {
             let phaseEnd = index + 1 < phases.count ? phases[index + 1].start : end
             var phaseMetrics = analyzer.metrics(since: phase.start) { $0.phase == index }
+            phaseMetrics.firstKVHitAfterMilliseconds = analyzer.firstKVHit(after: phase.start)
             let closing = index + 1 < phaseCounters.count ? phaseCounters[index + 1] : endCounters
             closing.difference(since: phaseCounters[index], milliseconds: phaseEnd - phase.start, into: &phaseMetrics)
             phaseResults.append(PhaseResult(
@@ -522,10 +523,12 @@ final class VariantRunner {
         for slot in 0..<nextSlot {
             func inSlot(_ record: RequestRecord) -> Bool { slotOfInstance[record.instance] == slot }
             let slotPhases = phases.enumerated().map { index, phase in
-                PhaseResult(
+                var slotMetrics = analyzer.metrics(since: phase.start) { $0.phase == index && inSlot($0) }
+                slotMetrics.firstKVHitAfterMilliseconds = analyzer.firstKVHit(after: phase.start, where: inSlot)
+                return PhaseResult(
                     name: phase.name, fault: phase.fault, startMilliseconds: phase.start,
                     endMilliseconds: index + 1 < phases.count ? phases[index + 1].start : end,
-                    metrics: analyzer.metrics(since: phase.start) { $0.phase == index && inSlot($0) })
+                    metrics: slotMetrics)
             }
             instanceResults.append(InstanceResult(
                 slot: slot, proxy: proxyBySlot[slot]?.name ?? redis?.sharedProxy?.name ?? "none",
