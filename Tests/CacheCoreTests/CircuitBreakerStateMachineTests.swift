@@ -15,7 +15,7 @@ struct CircuitBreakerStateMachineTests {
 
     @Test("opens after the configured failures in a row; a success in between resets the count")
     func consecutiveFailures() {
-        var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 3, jitter: 0))
+        var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 3, coolDown: .seconds(1), jitter: 0))
         #expect(breaker.record(.failure, wasProbe: false, now: at(1)) == nil)
         #expect(breaker.record(.failure, wasProbe: false, now: at(2)) == nil)
         #expect(breaker.record(.success, wasProbe: false, now: at(3)) == nil)
@@ -30,7 +30,7 @@ struct CircuitBreakerStateMachineTests {
     @Test("opens on the failure ratio over the window once enough calls were made, and forgets old calls")
     func failureRatio() {
         var breaker = machine(CircuitBreakerPolicy(
-            consecutiveFailures: 100, failureRatio: 0.5, window: .seconds(10), minimumCalls: 10, jitter: 0))
+            consecutiveFailures: 100, failureRatio: 0.5, window: .seconds(10), minimumCalls: 10, coolDown: .seconds(1), jitter: 0))
         // 4 failures, 5 successes alternating: never 100 in a row, ratio below 0.5 with 9 calls.
         for index in 0..<9 {
             _ = breaker.record(index % 2 == 0 ? .success : .failure, wasProbe: false, now: at(index))
