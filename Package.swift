@@ -69,6 +69,7 @@ let package = Package(
                 "COpenSSL",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -231,7 +232,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CacheRedisTests",
-            dependencies: ["CacheCore", "CacheRedis", "PersistentCache", "RedisServerSupport", "FaultProxy"],
+            dependencies: [
+                "CacheCore", "CacheRedis", "PersistentCache", "RedisServerSupport", "FaultProxy",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

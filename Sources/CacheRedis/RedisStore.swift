@@ -62,68 +62,33 @@ public final class RedisStore: KVStore {
         verify: KVReplyCheck?,
         deadline: ContinuousClock.Instant
     ) async throws(KVError) -> [UInt8]? {
-        let limited = maximumBytes >= 0 && maximumBytes < Int.max
-        let arguments: [[UInt8]] = limited
-            ? [Array("GETRANGE".utf8), Array(key.utf8), Array("0".utf8), Array(String(maximumBytes).utf8)]
-            : [Array("GET".utf8), Array(key.utf8)]
-        let expectation: RedisCommand.Expectation = verify.map { .verifiedBulkStringOrNull(maximumBytes: maximumBytes, verify: $0) } ?? .bulkStringOrNull
-        let reply = try await execute(RedisCommand(arguments, expecting: expectation), deadline: deadline)
-        guard case .bulkString(let bytes) = reply else { return nil }
-        if limited && bytes.isEmpty { return nil }
-        if bytes.count > maximumBytes {
-            throw KVError(.valueTooLarge, "the value is longer than \(maximumBytes) bytes")
-        }
-        return bytes
+        let (command, limited) = RedisKVCommands.get(key, maximumBytes: maximumBytes, verify: verify)
+        let reply = try await execute(command, deadline: deadline)
+        return try RedisKVCommands.value(from: reply, limited: limited, maximumBytes: maximumBytes)
     }
 
     /// Writes `key` with `SET key value [PX milliseconds]`; a sub-millisecond TTL is rounded up to 1 ms.
     public func set(_ key: String, value: [UInt8], ttl: Duration?, deadline: ContinuousClock.Instant) async throws(KVError) {
-        var arguments: [[UInt8]] = [Array("SET".utf8), Array(key.utf8), value]
-        if let ttl {
-            guard ttl > .zero else { throw KVError(.invalidRequest, "a TTL must be positive (got \(ttl))") }
-            let parts = ttl.components
-            let (wholeMilliseconds, overflow) = parts.seconds.multipliedReportingOverflow(by: 1000)
-            guard !overflow else { throw KVError(.invalidRequest, "TTL \(ttl) is too long") }
-            let fraction = parts.attoseconds
-            let milliseconds = wholeMilliseconds + fraction / 1_000_000_000_000_000
-                + (fraction % 1_000_000_000_000_000 == 0 ? 0 : 1)
-            arguments += [Array("PX".utf8), Array(String(milliseconds).utf8)]
-        }
-        _ = try await execute(RedisCommand(arguments, expecting: .ok), deadline: deadline)
+        _ = try await execute(RedisKVCommands.set(key, value: value, ttl: ttl), deadline: deadline)
     }
 
     /// Deletes `keys` with `UNLINK` (or `DEL` on servers that lack it) and returns how many existed.
     public func delete(_ keys: [[UInt8]], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
         guard !keys.isEmpty else { return 0 }
-        let keyArguments = keys
         if !unlinkUnsupported.load(ordering: .relaxed) {
             do {
-                let reply = try await execute(RedisCommand([Array("UNLINK".utf8)] + keyArguments, expecting: .integer), deadline: deadline)
-                return Self.count(reply)
-            } catch where error.code == .serverError && error.message.lowercased().contains("unknown command") {
+                return RedisKVCommands.count(try await execute(RedisKVCommands.delete(keys, unlink: true), deadline: deadline))
+            } catch where RedisKVCommands.isUnknownCommand(error) {
                 unlinkUnsupported.store(true, ordering: .relaxed)
             }
         }
-        let reply = try await execute(RedisCommand([Array("DEL".utf8)] + keyArguments, expecting: .integer), deadline: deadline)
-        return Self.count(reply)
+        return RedisKVCommands.count(try await execute(RedisKVCommands.delete(keys, unlink: false), deadline: deadline))
     }
 
     /// One `SCAN cursor MATCH pattern COUNT count` step.
     public func scan(cursor: UInt64, match pattern: String, count: Int, deadline: ContinuousClock.Instant) async throws(KVError) -> KVScanPage {
-        let command = RedisCommand(
-            ["SCAN", String(cursor), "MATCH", pattern, "COUNT", String(max(1, count))], expecting: .scanPage)
-        let reply = try await execute(command, deadline: deadline)
-        // The I/O thread has already checked the shape (see RedisCommand.mismatch).
-        guard case .array(let parts) = reply, parts.count == 2,
-              case .bulkString(let cursorBytes) = parts[0],
-              let nextCursor = UInt64(String(decoding: cursorBytes, as: UTF8.self)),
-              case .array(let keyReplies) = parts[1]
-        else { throw KVError(.protocolError, "malformed SCAN reply") }
-        let keys = keyReplies.compactMap { reply -> [UInt8]? in
-            guard case .bulkString(let bytes) = reply else { return nil }
-            return bytes
-        }
-        return KVScanPage(nextCursor: nextCursor, keys: keys)
+        let reply = try await execute(RedisKVCommands.scan(cursor: cursor, match: pattern, count: count), deadline: deadline)
+        return try RedisKVCommands.scanPage(from: reply)
     }
 
     /// Sends `PING` and expects `PONG`.
@@ -140,7 +105,8 @@ public final class RedisStore: KVStore {
 
     // MARK: - Dispatch
 
-    private func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
+    /// Sends one command on one of the store's connections (also how the cluster detection probes the server).
+    func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
         guard ContinuousClock.now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
         let result = await pickConnection().send(command, deadline: deadline)
         switch result {
@@ -164,9 +130,4 @@ public final class RedisStore: KVStore {
 
     /// Whether the calling thread is one of this store's I/O threads.
     var isOnIOThread: Bool { connections.contains { $0.isCurrentThread } }
-
-    private static func count(_ reply: RedisReply) -> Int {
-        if case .integer(let value) = reply { return Int(value) }
-        return 0
-    }
 }

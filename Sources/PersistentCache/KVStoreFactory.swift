@@ -15,11 +15,23 @@ public enum KVStoreFactory {
     ) -> (any KVStore)? {
         switch selection {
         case .redis(let endpoint, _):
-            return RedisStore(endpoint: endpoint, configuration: redisConfiguration, logger: logger)
+            return makeRedisStore(endpoint: endpoint, configuration: redisConfiguration, logger: logger)
         case .rest(let endpoint, _):
             return VercelKVStore(endpoint: endpoint, configuration: restConfiguration, logger: logger)
         case .memoryOnly, .unusable:
             return nil
+        }
+    }
+
+    /// The Redis tier for `endpoint`: `?cluster=true` → ``RedisClusterStore`` (seeded with it), `?cluster=false`
+    /// or a unix socket → one-node ``RedisStore``, otherwise ``RedisClusterDetectingStore``, which starts as one
+    /// node and switches when the server turns out to be a cluster node.
+    public static func makeRedisStore(endpoint: RedisEndpoint, configuration: RedisStore.Configuration, logger: Logger) -> any KVStore {
+        if case .unixSocket = endpoint.address { return RedisStore(endpoint: endpoint, configuration: configuration, logger: logger) }
+        switch endpoint.cluster {
+        case true?: return RedisClusterStore(seeds: [endpoint], configuration: configuration, logger: logger)
+        case false?: return RedisStore(endpoint: endpoint, configuration: configuration, logger: logger)
+        case nil: return RedisClusterDetectingStore(endpoint: endpoint, configuration: configuration, logger: logger)
         }
     }
 

@@ -39,22 +39,26 @@ extension RedisCluster {
         try await waitUntilHealthy(timeout: timeout)
     }
 
-    /// Moves `count` slots — `source`'s highest-numbered ones — to primary `target`, one slot at a time, as
-    /// `redis-cli --cluster reshard` does: `SETSLOT … IMPORTING` on the target, `MIGRATING` on the source,
-    /// the keys moved with `MIGRATE`, then `SETSLOT … NODE` on both and on every other primary.
+    /// Moves `count` slots — `source`'s highest-numbered ones — to primary `target`, as `redis-cli --cluster
+    /// reshard` does: `SETSLOT … IMPORTING` on the target, `MIGRATING` on the source, the keys moved with
+    /// `MIGRATE`, then `SETSLOT … NODE` on both and on every other primary.
     ///
-    /// While a slot is held in migration for `hold` after its keys moved, clients asking the source for
-    /// them get `ASK`; after the slot is assigned, `MOVED`. Returns the slots moved. Runs while the cluster
-    /// serves requests; waits until the cluster is healthy at the end.
+    /// `slotsPerStep` slots go through these steps together, each step's commands pipelined on one connection
+    /// per node (most slots of a small data set are empty, so round trips, not keys, set the pace); 1 is
+    /// `redis-cli`'s pace. While a step's slots are held in migration for `hold` after their keys moved, clients
+    /// asking the source for them get `ASK`; after they are assigned, `MOVED`. Returns the slots moved. Runs
+    /// while the cluster serves requests; waits until the cluster is healthy at the end.
     @discardableResult
     public func moveSlots(
-        _ count: Int, from source: Int, to target: Int, holdingEachSlot hold: Duration = .zero,
+        _ count: Int, from source: Int, to target: Int, holdingEachSlot hold: Duration = .zero, slotsPerStep: Int = 1,
         timeout: Duration = .seconds(60)
     ) async throws -> [Int] {
         let layout = try await layout()
         guard source != target else { throw ClusterError(description: "moving slots from node \(source) to itself") }
         guard let ranges = layout.primaries[source] else { throw ClusterError(description: "node \(source) serves no slots") }
-        guard layout.replicaOf[target] == nil else { throw ClusterError(description: "node \(target) is a replica") }
+        guard layout.replicaOf[target] == nil, servers[target].isRunning else {
+            throw ClusterError(description: "node \(target) is not a running primary")
+        }
         let owned = ranges.flatMap { Array($0) }
         guard count > 0, count <= owned.count else {
             throw ClusterError(description: "node \(source) serves \(owned.count) slots; cannot move \(count)")
@@ -62,29 +66,65 @@ extension RedisCluster {
         let slots = Array(owned.suffix(count))
         let sourceServer = servers[source]
         let targetServer = servers[target]
-        for slot in slots {
-            let number = String(slot)
-            try await targetServer.expectOK(["CLUSTER", "SETSLOT", number, "IMPORTING", nodeIDs[source]])
-            try await sourceServer.expectOK(["CLUSTER", "SETSLOT", number, "MIGRATING", nodeIDs[target]])
+        let step = max(1, slotsPerStep)
+        for first in stride(from: 0, to: slots.count, by: step) {
+            let numbers = slots[first..<min(first + step, slots.count)].map(String.init)
+            try await targetServer.expectAllOK(numbers.map { ["CLUSTER", "SETSLOT", $0, "IMPORTING", nodeIDs[source]] })
+            try await sourceServer.expectAllOK(numbers.map { ["CLUSTER", "SETSLOT", $0, "MIGRATING", nodeIDs[target]] })
             while true {
-                let reply = RawRedisReply(try await sourceServer.command(["CLUSTER", "GETKEYSINSLOT", number, "100"]))
-                let keys = reply?.elements?.compactMap(\.text) ?? []
-                guard !keys.isEmpty else { break }
-                let migrate = ["MIGRATE", "127.0.0.1", String(targetServer.port), "", "0", "5000", "KEYS"] + keys
-                let answer = try await sourceServer.command(migrate)
-                guard answer.hasPrefix("+OK") || answer.hasPrefix("+NOKEY") else {
-                    throw ClusterError(description: "MIGRATE of slot \(slot): \(answer.trimmingCharacters(in: .whitespacesAndNewlines))")
+                let replies = try await sourceServer.commands(numbers.map { ["CLUSTER", "GETKEYSINSLOT", $0, "100"] })
+                // One MIGRATE per slot: keys of several slots in one command would be refused (CROSSSLOT).
+                let migrations = replies.compactMap { reply -> [String]? in
+                    let keys = RawRedisReply(reply)?.elements?.compactMap(\.text) ?? []
+                    return keys.isEmpty ? nil : ["MIGRATE", "127.0.0.1", String(targetServer.port), "", "0", "5000", "KEYS"] + keys
+                }
+                guard !migrations.isEmpty else { break }
+                for (migration, answer) in zip(migrations, try await sourceServer.commands(migrations))
+                where !(answer.hasPrefix("+OK") || answer.hasPrefix("+NOKEY")) {
+                    throw ClusterError(description: "MIGRATE of \(migration[7]): \(answer.trimmingCharacters(in: .whitespacesAndNewlines))")
                 }
             }
             if hold > .zero { try await Task.sleep(for: hold) }
-            try await targetServer.expectOK(["CLUSTER", "SETSLOT", number, "NODE", nodeIDs[target]])
-            try await sourceServer.expectOK(["CLUSTER", "SETSLOT", number, "NODE", nodeIDs[target]])
+            let assign = numbers.map { ["CLUSTER", "SETSLOT", $0, "NODE", nodeIDs[target]] }
+            try await targetServer.expectAllOK(assign)
+            try await sourceServer.expectAllOK(assign)
             for other in layout.primaries.keys where other != source && other != target && servers[other].isRunning {
                 // Best effort, as redis-cli does: gossip tells a primary that misses this soon enough.
-                _ = try? await servers[other].command(["CLUSTER", "SETSLOT", number, "NODE", nodeIDs[target]])
+                _ = try? await servers[other].commands(assign)
             }
         }
         try await waitUntilHealthy(timeout: timeout)
         return slots
+    }
+}
+
+extension RedisCluster {
+    /// Waits until every running replica of primary `node` has received everything `node` had written when the
+    /// wait began: its `slave_repl_offset` reaches the primary's `master_repl_offset`.
+    ///
+    /// `WAIT` is no substitute from a harness connection: it counts replicas that acknowledged *that connection's*
+    /// writes, so on a connection that wrote nothing it answers at once with every connected replica, whatever
+    /// they received. And a replica acknowledges only once a second, so a primary killed right after writes can
+    /// take unreceived bytes with it (its socket is reset), and the promoted replica lacks them.
+    public func waitUntilReplicated(primary node: Int, timeout: Duration = .seconds(10)) async throws {
+        let info = try await bulkText(servers[node], ["INFO", "replication"])
+        guard let target = Self.field("master_repl_offset", in: info).flatMap(Int.init) else {
+            throw ClusterError(description: "node \(node) shows no master_repl_offset")
+        }
+        let replicas = try await layout().replicas(of: node).filter { servers[$0].isRunning }
+        try await waitUntil(timeout: timeout, "the replicas of node \(node) to reach offset \(target)") {
+            for replica in replicas {
+                let text = try await self.bulkText(self.servers[replica], ["INFO", "replication"])
+                let offset = Self.field("slave_repl_offset", in: text).flatMap(Int.init) ?? -1
+                if offset < target { return "replica \(replica) is at offset \(offset)" }
+            }
+            return nil
+        }
+    }
+
+    /// The value of `name:value` in an `INFO` reply.
+    static func field(_ name: String, in info: String) -> String? {
+        info.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + ":") }
+            .map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
     }
 }

@@ -7,4 +7,11 @@ extension RedisServer {
             throw RedisCluster.ClusterError(description: "\(arguments.prefix(3).joined(separator: " ")) on port \(port): \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
     }
+
+    /// Sends commands pipelined on one connection; each must answer `+OK`.
+    func expectAllOK(_ commands: [[String]]) async throws {
+        for (arguments, reply) in zip(commands, try await self.commands(commands)) where !reply.hasPrefix("+OK") {
+            throw RedisCluster.ClusterError(description: "\(arguments.prefix(3).joined(separator: " ")) on port \(port): \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
 }

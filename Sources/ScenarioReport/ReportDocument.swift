@@ -95,6 +95,8 @@ struct ReportDocument: Encodable {
         var instancesCreated: Int
         var durationSeconds: Double
         var circuitTransitions: [CircuitTransition]
+        /// Per-node traffic of a cluster run (omitted otherwise).
+        var clusterNodes: [ClusterNodeResult]?
 
         init(_ variant: VariantResult) {
             let metrics = variant.metrics
@@ -118,6 +120,7 @@ struct ReportDocument: Encodable {
             instancesCreated = variant.instancesCreated
             durationSeconds = variant.durationSeconds
             circuitTransitions = variant.circuitTransitions
+            clusterNodes = variant.clusterNodes.isEmpty ? nil : variant.clusterNodes
         }
     }
 

@@ -92,6 +92,7 @@ extension ValidationReport {
             out += sideBySide(kv: primary, memory: baseline)
         }
         out += phaseTable(primary, deadline: scenario.kvDeadlineMilliseconds)
+        out += clusterNodeTable(primary)
         if !primary.events.isEmpty {
             out += "Timeline as applied:\n\n"
             for event in primary.events {

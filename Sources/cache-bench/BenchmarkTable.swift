@@ -17,6 +17,7 @@ enum BenchmarkTable {
         case "lockeddict.get", "memorytier.get": return "lockeddict.get"
         case "lockeddict.get.1m", "memorytier.get.1m": return "lockeddict.get.1m"
         case "redis-cli.scan-unlink.100k", "tieredcache.invalidate.100k": return "redis-cli.scan-unlink.100k"
+        case "cluster.get.c\(concurrency)", "cluster.get.c\(concurrency).onenode": return "redisstore.get.c\(concurrency)"
         case "rest.get.c1": return "redisstore.get.c1"
         case "rest.get.c\(concurrency)", "rest.get.c\(concurrency).nopipe": return "redis-benchmark.get.c\(concurrency)"
         case "wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)": return "wrk.bare.c\(concurrency)"
@@ -49,6 +50,7 @@ enum BenchmarkTable {
             ("memorytier.get", "lockeddict.get", 0.5),
             ("rest.get.c\(concurrency)", "redis-benchmark.get.c\(concurrency)", 0.5),
             ("wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)", 0.7),
+            ("cluster.get.c\(concurrency)", "redisstore.get.c\(concurrency)", 0.8),
             // Not goals of the issue: the same KV-hit cases with the caller on the store's executor.
             ("tieredcache.get.kvhit.c1.exec", "hiredis.get.c1", 0.8),
             ("tieredcache.get.kvhit.c\(concurrency).exec", "redis-benchmark.get.c\(concurrency)", 1.5),

@@ -86,6 +86,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         let bigMemory = BigMemoryCases(wanted: recorder.wants("1m"), entry: entry)
         let encoded = CacheEntryCodec.encode(entry, key: "question", expiresAt: Date() + 3600)
         var checksum = 0
+        let clusterCases = recorder.wants("cluster") ? try await ClusterBenchmarks.start(valueBytes: max(1, valueBytes), logger: logger) : nil
 
         for round in 1...rounds {
             print("round \(round) of \(rounds)")
@@ -155,6 +156,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                 }
             }
+            try await clusterCases?.runRound(concurrency: concurrency, duration: duration, operations: fixedOperations, recorder: recorder)
             try await recorder.run("tieredcache.get.kvhit.c\(concurrency).exec") {
                 try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, operations: fixedOperations, executor: store.executor) {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
@@ -213,6 +215,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
         await cache.shutdown()
         await store.shutdown()
         await rest.shutdown()
+        await clusterCases?.shutdown()
 
         let results = recorder.results
         BenchmarkTable.print(results, concurrency: concurrency)

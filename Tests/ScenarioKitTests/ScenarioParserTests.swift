@@ -157,7 +157,7 @@ struct ScenarioParserTests {
             workload: {questions: 10, requests: 100}
             """)
         #expect(error.field == "topology.backend")
-        #expect(error.expected == "'redis' or 'rest' or 'none'")
+        #expect(error.expected == "'redis' or 'rest' or 'none' or 'redis-cluster'")
     }
 
     @Test func unknownAction() throws {

@@ -27,6 +27,9 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var database: Int
     /// TLS settings for `rediss://`, or `nil` for a plain connection.
     public var tls: TLS?
+    /// Whether the server is a Redis Cluster node: `true`/`false` when the URL forces it (`?cluster=true|false`),
+    /// `nil` to detect it from the server (`cluster_enabled:1`, or a `MOVED` reply).
+    public var cluster: Bool?
 
     /// How a `rediss://` connection verifies the server.
     public struct TLS: Sendable, Hashable {
@@ -43,12 +46,16 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Creates an endpoint.
-    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLS? = nil) {
+    public init(
+        address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLS? = nil,
+        cluster: Bool? = nil
+    ) {
         self.address = address
         self.username = username
         self.password = password
         self.database = database
         self.tls = tls
+        self.cluster = cluster
     }
 
     /// Why a URL could not be used.
@@ -95,6 +102,16 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             database = parsed
         }
 
+        var cluster: Bool?
+        if let mode = query["cluster"] {
+            switch mode.lowercased() {
+            case "true", "1", "yes": cluster = true
+            case "false", "0", "no": cluster = false
+            case "", "auto": cluster = nil
+            default: throw .malformed("cluster '\(mode)' is not 'true', 'false' or 'auto'")
+            }
+        }
+
         switch scheme {
         case "unix", "redis+unix", "redis-socket":
             let path = components.path.removingPercentEncoding ?? components.path
@@ -102,7 +119,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             guard path.hasPrefix("/"), (components.host ?? "").isEmpty else {
                 throw .malformed("a unix socket URL needs an absolute path: unix:///path/to/redis.sock")
             }
-            self.init(address: .unixSocket(path: path), username: username, password: password, database: database)
+            self.init(address: .unixSocket(path: path), username: username, password: password, database: database, cluster: cluster)
         case "redis", "valkey", "rediss", "valkeys":
             var tls: TLS?
             if scheme == "rediss" || scheme == "valkeys" {
@@ -115,7 +132,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
                 tls = settings
             }
             if tls == nil, let socket = query["socket"], !socket.isEmpty {
-                self.init(address: .unixSocket(path: socket), username: username, password: password, database: database)
+                self.init(address: .unixSocket(path: socket), username: username, password: password, database: database, cluster: cluster)
                 return
             }
             guard let host = components.host, !host.isEmpty else { throw .malformed("no host") }
@@ -130,7 +147,9 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             }
             // URLComponents keeps IPv6 literals in brackets; hiredis wants them bare.
             let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-            self.init(address: .tcp(host: bareHost, port: port), username: username, password: password, database: database, tls: tls)
+            self.init(
+                address: .tcp(host: bareHost, port: port), username: username, password: password, database: database, tls: tls,
+                cluster: cluster)
         default:
             throw .unsupportedScheme(scheme)
         }
@@ -145,12 +164,12 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         switch address {
         case .tcp(let host, let port):
             let shownHost = host.contains(":") ? "[\(host)]" : host
-            guard let tls else { return "redis://\(credentials)\(shownHost):\(port)/\(database)" }
             var parameters: [String] = []
-            if let path = tls.caCertificatesPath { parameters.append("ssl_ca_certs=\(path)") }
-            if !tls.verifyPeer { parameters.append("ssl_cert_reqs=none") }
+            if let path = tls?.caCertificatesPath { parameters.append("ssl_ca_certs=\(path)") }
+            if let tls, !tls.verifyPeer { parameters.append("ssl_cert_reqs=none") }
+            if let cluster { parameters.append("cluster=\(cluster)") }
             let query = parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&")
-            return "rediss://\(credentials)\(shownHost):\(port)/\(database)\(query)"
+            return "\(tls == nil ? "redis" : "rediss")://\(credentials)\(shownHost):\(port)/\(database)\(query)"
         case .unixSocket(let path):
             return "unix://\(credentials)\(path)?db=\(database)"
         }

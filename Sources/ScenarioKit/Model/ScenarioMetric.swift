@@ -95,6 +95,12 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case writesDropped
     /// The mode of the instances that served the requests (`redis`, `memory-only`, or `mixed`).
     case mode
+    /// With `backend: redis-cluster`: for each cluster action (failover, reshard, node restart) that completed in
+    /// the window, the time from its completion to the first KV hit among requests sent after it; the worst of them.
+    case timeToKVHitAfterClusterActionMs
+    /// With `backend: redis-cluster`, at the end of the run: the keys on the primary holding the fewest, divided
+    /// by the mean per primary (0: a primary holds none; 1: spread evenly). Whole run only.
+    case minPrimaryKeyShare
     /// Hit rate minus the memory-only baseline's hit rate, on the same trace.
     case hitRateGain
     /// 1 − LLM calls / baseline LLM calls.
@@ -115,7 +121,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     /// Whether the metric can be restricted to one phase.
     public var isPhaseScopable: Bool {
         switch self {
-        case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction: return false
+        case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction, .minPrimaryKeyShare: return false
         default: return true
         }
     }
@@ -126,7 +132,8 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .kvErrors, .protocolErrors, .malformedEntries, .backgroundWritesLost, .proxyConnectionsAccepted,
              .writesQueued, .writesReplayed, .writesDropped,
-             .connectsPerSecond, .runnerCPUSeconds, .redisCPUSeconds, .timeToLastInstanceKVHitMs:
+             .connectsPerSecond, .runnerCPUSeconds, .redisCPUSeconds, .timeToLastInstanceKVHitMs,
+             .timeToKVHitAfterClusterActionMs:
             return false
         default:
             return isPhaseScopable
@@ -140,7 +147,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     public var isRatio: Bool {
         switch self {
         case .hitRate, .optimalHitRate, .hitRateVsOptimum, .kvHitShare, .coldStartHitRate, .repeatHitRate,
-             .crossInstanceKVHitRate, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
+             .crossInstanceKVHitRate, .minPrimaryKeyShare, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return true
         default:
             return false

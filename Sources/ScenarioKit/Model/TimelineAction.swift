@@ -63,6 +63,8 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
     case restFault(BridgeFault, share: Double)
     /// Makes the REST bridge answer normally again.
     case restFaultClear
+    /// Acts on the Redis Cluster (`topology.backend: redis-cluster`), in the background.
+    case cluster(ClusterAction)
 
     /// The name used in scenario files.
     public var name: String {
@@ -95,6 +97,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         case .foreignWrite: return "foreign-write"
         case .restFault: return "rest-fault"
         case .restFaultClear: return "rest-fault-clear"
+        case .cluster(let action): return action.name
         }
     }
 
@@ -105,7 +108,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         "origin-fail", "origin-slow", "origin-restore", "kb-update",
         "redis-freeze", "redis-thaw", "redis-client-pause", "redis-maxclients", "redis-password", "redis-debug-sleep",
         "redis-maxmemory", "foreign-write", "rest-fault", "rest-fault-clear",
-    ]
+    ] + ClusterAction.allNames
 
     /// Whether the action acts on fault proxies, so an event can aim it at some instances (`target`).
     public var isProxyAction: Bool {
@@ -120,7 +123,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .addToxic, .removeToxic, .disableProxy, .enableProxy, .redisStop, .redisKill, .redisRestart,
              .restoreKVConfiguration, .redisFreeze, .redisThaw, .redisClientPause, .redisMaxClients, .redisPassword,
-             .redisDebugSleep, .redisMaxMemory, .foreignWrite, .restFault, .restFaultClear:
+             .redisDebugSleep, .redisMaxMemory, .foreignWrite, .restFault, .restFaultClear, .cluster:
             return true
         case .deploy, .coldStart, .removeKVConfiguration, .settle, .pause, .mark, .originFail, .originSlow, .originRestore,
              .kbUpdate:
@@ -168,6 +171,7 @@ public enum TimelineAction: Sendable, Hashable, CustomStringConvertible {
             }
             return "REST fault: \(what)" + (share < 1 ? " on \(ScenarioMetric.format(share * 100)) % of requests" : "")
         case .restFaultClear: return "REST fault cleared"
+        case .cluster(let action): return action.description
         default: return name
         }
     }

@@ -45,9 +45,13 @@ public struct TimelineEvent: Sendable, Hashable {
     public var phase: String?
     /// Whether the phase this event opens is a fault window (shaded in charts).
     public var fault: Bool
+    /// With `backend: redis-cluster`, the node (numbered in start order) whose fault proxy a proxy action reaches;
+    /// nil: every node's.
+    public var node: Int?
 
     /// Creates an event.
-    public init(trigger: Trigger, action: TimelineAction, phase: String? = nil, fault: Bool = false, target: Target = .all) {
+    public init(trigger: Trigger, action: TimelineAction, phase: String? = nil, fault: Bool = false, target: Target = .all, node: Int? = nil) {
+        self.node = node
         self.target = target
         self.trigger = trigger
         self.action = action

@@ -9,6 +9,9 @@ public struct Topology: Sendable, Hashable {
         case rest
         /// No KV configuration at all: the instances detect memory-only mode.
         case none
+        /// A Redis Cluster the runner starts (``ClusterSpecification``), a fault proxy in front of every node,
+        /// the nodes announcing the proxies' ports (`KV_URL=redis://…?cluster=true`).
+        case redisCluster = "redis-cluster"
     }
 
     /// The order in which tiers are read.
@@ -61,6 +64,8 @@ public struct Topology: Sendable, Hashable {
     /// The breaker's cool-down after an authentication failure, in milliseconds (`breakerAuthCoolDownMs`;
     /// `nil`: the library's default, 60 s).
     public var breakerAuthCoolDownMilliseconds: Int?
+    /// The cluster's shape with `backend: redis-cluster` (nil otherwise).
+    public var cluster: ClusterSpecification?
 
     /// Creates a topology.
     public init(
@@ -73,8 +78,10 @@ public struct Topology: Sendable, Hashable {
         memoryMaximumEntries: Int = 10_000,
         reconnectBackoffMaximumMilliseconds: Int? = nil,
         softTimeoutMilliseconds: Int? = nil,
-        proxies: ProxyLayout = .shared
+        proxies: ProxyLayout = .shared,
+        cluster: ClusterSpecification? = nil
     ) {
+        self.cluster = cluster
         self.proxies = proxies
         self.instances = instances
         self.backend = backend

@@ -96,6 +96,7 @@ public enum ScenarioParser {
             softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
         try parseBreakerSettings(&reader, into: &topology)
+        topology.cluster = try parseCluster(&reader, backend: topology.backend)
         try reader.finish()
         return topology
     }
@@ -242,14 +243,16 @@ public enum ScenarioParser {
                 action = .foreignWrite(try parseForeignWrite(&reader))
             case "rest-fault": action = try parseRESTFault(&reader)
             case "rest-fault-clear": action = .restFaultClear
+            case _ where ClusterAction.allNames.contains(actionName): action = try parseClusterAction(actionName, &reader)
             default:
                 throw reader.error("action", expected: "one of \(TimelineAction.allNames.joined(separator: ", "))", found: reader.node("action"))
             }
             let phase = try reader.string("phase")
             let fault = try reader.bool("fault", default: false)
             let target = try parseTarget(&reader, action: action)
+            let node = try parseNodeSelector(&reader, action: action)
             try reader.finish()
-            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault, target: target))
+            events.append(TimelineEvent(trigger: trigger, action: action, phase: phase, fault: fault, target: target, node: node))
         }
         return events
     }
@@ -486,6 +489,7 @@ public enum ScenarioParser {
                                         found: "'\(expectation.metric.rawValue)'")
             }
         }
+        try validateCluster(scenario, line: line)
         if scenario.baseline != nil, scenario.topology.backend == .none {
             throw ScenarioFileError(file: file, field: "baseline", expected: "no baseline when topology.backend is 'none' (it is already memory-only)", found: "'memory-only'")
         }

@@ -89,6 +89,10 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var runnerCPUSeconds: Double = .nan
     /// CPU seconds redis-server used.
     public var redisCPUSeconds: Double = .nan
+    /// The worst time from a cluster action's completion to the next KV hit (NaN: no cluster action completed).
+    public var timeToKVHitAfterClusterActionMilliseconds: Double = .nan
+    /// Keys on the emptiest primary / mean keys per primary at the run's end (NaN: not a cluster run).
+    public var minPrimaryKeyShare: Double = .nan
 
     /// Creates an empty set.
     public init() {}
@@ -158,6 +162,8 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .writesQueued: return writesQueued
         case .writesReplayed: return writesReplayed
         case .writesDropped: return writesDropped
+        case .timeToKVHitAfterClusterActionMs: return timeToKVHitAfterClusterActionMilliseconds
+        case .minPrimaryKeyShare: return minPrimaryKeyShare
         case .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return nil
         }

@@ -74,9 +74,16 @@ public struct ScenarioRunner: Sendable {
         var proxies: ProxyRegistry?
         var admin: RedisAdminSession?
         var bridge: BridgeServer?
+        var clusterSide: ClusterSide?
         do {
             var redisSide: VariantRunner.RedisSide?
-            if scenario.needsRedis {
+            if let specification = scenario.topology.cluster {
+                let registry = ProxyRegistry(seed: scenario.workload.seed, logger: options.logger)
+                proxies = registry
+                let started = try await ClusterSide.start(specification, proxies: registry, logger: options.logger)
+                clusterSide = started
+                for server in started.cluster.servers { options.cleanup.register(server) }
+            } else if scenario.needsRedis {
                 // DEBUG is off by default since Redis 7; `local` allows it from loopback, where the harness is.
                 let usesDebug = scenario.timeline.contains { if case .redisDebugSleep = $0.action { true } else { false } }
                 let started = try await RedisServer.start(
@@ -115,8 +122,9 @@ public struct ScenarioRunner: Sendable {
                 redisSide = VariantRunner.RedisSide(
                     server: started, proxies: registry, admin: side.admin, sharedProxy: shared, rest: rest)
             }
+            let label = clusterSide != nil ? "kv-cluster" : redisSide == nil ? "memory-only" : (redisSide?.rest == nil ? "kv" : "kv-rest")
             primary = await VariantRunner(
-                scenario: scenario, label: redisSide == nil ? "memory-only" : (redisSide?.rest == nil ? "kv" : "kv-rest"), redis: redisSide, trace: trace,
+                scenario: scenario, label: label, redis: redisSide, cluster: clusterSide, trace: trace,
                 namespace: namespace, logger: options.logger, cacheLogger: options.cacheLogger,
                 progress: options.progress
             ).run()
@@ -134,6 +142,7 @@ public struct ScenarioRunner: Sendable {
         if let proxies { await proxies.shutdown() }
         await bridge?.shutdown()
         if let server { options.cleanup.release(server) }
+        clusterSide?.cleanUp(options.cleanup)
 
         var outcomes: [ExpectationOutcome] = []
         if let primary {
@@ -157,7 +166,7 @@ public struct ScenarioRunner: Sendable {
         let workload = scenario.workload
         let topology = scenario.topology
         let origin = scenario.origin
-        return [
+        var configuration = [
             "file": scenario.file,
             "quick": quick ? "yes" : "no",
             "seed": String(workload.seed),
@@ -182,5 +191,10 @@ public struct ScenarioRunner: Sendable {
             "baseline": scenario.baseline?.rawValue ?? "none",
             "timeline": scenario.timeline.map { "\($0.trigger): \($0.action)" }.joined(separator: "; "),
         ]
+        if let cluster = topology.cluster {
+            configuration["cluster"] = "\(cluster.primaries) primaries × \(cluster.replicasPerPrimary) replicas, "
+                + "cluster-node-timeout \(cluster.nodeTimeoutMilliseconds) ms"
+        }
+        return configuration
     }
 }

@@ -49,6 +49,8 @@ final class VariantRunner {
     let scenario: Scenario
     let label: String
     let redis: RedisSide?
+    /// With `topology.backend: redis-cluster`, the cluster and its node proxies (`redis` is nil then).
+    let cluster: ClusterSide?
     let trace: RequestTrace
     let origin: OriginSimulator
     let oracle: AnswerOracle
@@ -57,13 +59,13 @@ final class VariantRunner {
     let progress: (@Sendable (ScenarioProgress) -> Void)?
     let namespace: String
 
-    private var kvConfigured: Bool
+    var kvConfigured: Bool
     /// The password redis-server asks for now (a `redis-password` event changes it; a restart clears it).
     var redisPassword: String?
     /// Timeline work still running in the background (a `DEBUG SLEEP` waiting for its reply); each returns an error.
     var backgroundActions: [Task<String?, Never>] = []
     private var foreignWriteCount = 0
-    private var live: [CacheInstance] = []
+    var live: [CacheInstance] = []
     private var retired: [CacheInstance] = []
     private var servedByInstance: [Int: Int] = [:]
     private var nextInstanceID = 0
@@ -73,21 +75,24 @@ final class VariantRunner {
     private var phases: [(name: String, fault: Bool, start: Double)] = []
     /// The counters read as each phase started (same order as `phases`).
     private var phaseCounters: [RunCounters] = []
-    private var events: [AppliedEvent] = []
-    private var records: [RequestRecord] = []
+    var events: [AppliedEvent] = []
+    var records: [RequestRecord] = []
+    /// The cluster actions started and the node counters read at the run's start (cluster runs only).
+    var clusterRun = ClusterRunState()
     private var dispatched = 0
     private var roundRobin = 0
     private var hits = 0
     private var fallbacks = 0
     private var problems = 0
     private let clock = ContinuousClock()
-    private let start: ContinuousClock.Instant
+    let start: ContinuousClock.Instant
     private let circuitWatcher: CircuitWatcher
 
     init(
-        scenario: Scenario, label: String, redis: RedisSide?, trace: RequestTrace, namespace: String,
-        logger: Logger, cacheLogger: Logger, progress: (@Sendable (ScenarioProgress) -> Void)?
+        scenario: Scenario, label: String, redis: RedisSide?, cluster: ClusterSide? = nil, trace: RequestTrace,
+        namespace: String, logger: Logger, cacheLogger: Logger, progress: (@Sendable (ScenarioProgress) -> Void)?
     ) {
+        self.cluster = cluster
         self.scenario = scenario
         self.label = label
         self.redis = redis
@@ -98,7 +103,7 @@ final class VariantRunner {
         self.logger = logger
         self.cacheLogger = cacheLogger
         self.progress = progress
-        self.kvConfigured = redis != nil
+        self.kvConfigured = redis != nil || cluster != nil
         self.start = clock.now
         self.circuitWatcher = CircuitWatcher(start: start)
     }
@@ -131,7 +136,7 @@ final class VariantRunner {
         return policy
     }
 
-    private var redisConfiguration: RedisStore.Configuration {
+    var redisConfiguration: RedisStore.Configuration {
         var configuration = RedisStore.Configuration(connectionCount: scenario.topology.redisConnections)
         if let maximum = scenario.topology.reconnectBackoffMaximumMilliseconds {
             let initial = min(configuration.reconnectBackoffInitial, .milliseconds(maximum))
@@ -166,6 +171,8 @@ final class VariantRunner {
         var environment: [String: String] = [:]
         if kvConfigured, let redis, let endpoint = try await endpoint(forSlot: slot) {
             environment = redis.environment(proxyURL: endpoint.url)
+        } else if kvConfigured, let cluster {
+            environment = cluster.environment(forSlot: slot)
         }
         let cache = TieredCache.fromEnvironment(
             environment, configuration: cacheConfiguration, redisConfiguration: redisConfiguration, logger: cacheLogger)
@@ -203,6 +210,8 @@ final class VariantRunner {
 
     func run() async -> VariantResult {
         phases = [(scenario.initialPhase, false, 0)]
+        // Before the instances connect, so the per-node table counts their first connections.
+        if cluster != nil { await beginCluster() }
         do {
             for _ in 0..<scenario.topology.instances { live.append(try await makeInstance()) }
         } catch {
@@ -281,7 +290,9 @@ final class VariantRunner {
         let statistics = collectStatistics()
         let endCounters = await readCounters()
         for instance in live + retired { await instance.cache.shutdown() }
-        return makeResult(statistics: statistics, endCounters: endCounters, durationSeconds: duration)
+        var result = makeResult(statistics: statistics, endCounters: endCounters, durationSeconds: duration)
+        if cluster != nil { await finishCluster(&result) }
+        return result
     }
 
     /// Generous: a request may take the KV deadline twice (lookup, write-back), the slowest origin call,
@@ -338,11 +349,15 @@ final class VariantRunner {
         var failure: String?
         var description = event.action.description + (event.target == .all ? "" : " on \(event.target)")
         let counters = event.phase == nil ? nil : await readCounters()
-        if event.action.needsRedis, redis == nil {
+        if let node = event.node { description += " on node \(node)" }
+        if event.action.needsRedis, redis == nil, cluster == nil {
             description += " (skipped: no KV in this variant)"
         } else {
             do {
-                try await perform(event.action, target: event.target, group: &group, inFlight: &inFlight)
+                // Proxy and cluster actions of a cluster run act on the node proxies and the cluster.
+                if try await !performOnCluster(event) {
+                    try await perform(event.action, target: event.target, group: &group, inFlight: &inFlight)
+                }
             } catch {
                 let message = "\(error)"
                 logger.error("timeline event failed", metadata: ["event": "\(event.action)", "error": "\(message)"])
@@ -416,6 +431,8 @@ final class VariantRunner {
         case .restFaultClear:
             guard let rest = redis?.rest else { throw ScenarioRunError("rest-fault-clear needs topology.backend: rest") }
             rest.bridge.faults.set(nil)
+        case .cluster(let action):
+            throw ScenarioRunError("\(action.name) needs topology.backend: redis-cluster")
         case .settle:
             while let record = await group.next() {
                 inFlight -= 1
@@ -501,6 +518,7 @@ final class VariantRunner {
                 counters.redisCPU = (pid, seconds)
             }
         }
+        if let cluster { counters.acceptedConnections += await cluster.acceptedConnections() }
         counters.runnerCPUSeconds = RunCounters.processCPUSeconds()
         return counters
     }

@@ -1,0 +1,86 @@
+import CacheCore
+import Logging
+import Metrics
+import Synchronization
+
+/// The pipelined connections a ``RedisClusterStore`` keeps to one node: `connectionCount` of them, each with
+/// its own I/O thread, picked round robin as ``RedisStore`` picks among its own. Created the first time
+/// the node is routed to (or asked for the topology), shut down when a refresh no longer names the node.
+final class ClusterNodeConnections: Sendable {
+    /// The node, as the cluster names it in redirections and topology replies.
+    let address: ClusterNodeAddress
+    private let connections: [RedisConnection]
+    private let nextConnection = Atomic<Int>(0)
+    /// Requests sent to this node (topology asks excluded): the per-node traffic a report shows.
+    private let requestCount = Atomic<Int>(0)
+    private let requestCounter: Counter
+
+    /// Connections to `address` with the seed's credentials and TLS settings (SNI is then the node's own
+    /// host, since each connection's endpoint names it). Not started: see ``start()``.
+    init(
+        address: ClusterNodeAddress, template: RedisEndpoint, configuration: RedisStore.Configuration,
+        resolver: any RedisHostResolver, metrics: ClusterMetrics, logger: Logger
+    ) {
+        self.address = address
+        // Cluster nodes only have database 0 (`SELECT` is refused in cluster mode).
+        let endpoint = RedisEndpoint(
+            address: .tcp(host: address.host, port: address.port), username: template.username, password: template.password,
+            database: 0, tls: template.tls, cluster: true)
+        var nodeLogger = logger
+        nodeLogger[metadataKey: "redis.cluster.node"] = "\(address)"
+        connections = (0..<configuration.connectionCount).map { index in
+            RedisConnection(index: index, endpoint: endpoint, configuration: configuration, resolver: resolver, logger: nodeLogger)
+        }
+        requestCounter = metrics.nodeRequests(address)
+    }
+
+    /// Starts the connections' I/O threads; commands sent before the first connect completes wait for it.
+    func start() {
+        for connection in connections { connection.start() }
+    }
+
+    /// Sends one command (`counted`: as a request of the node's traffic).
+    func send(_ command: RedisCommand, deadline: ContinuousClock.Instant, counted: Bool = true) async -> Result<RedisReply, KVError> {
+        if counted { count() }
+        return await pick().send(command, deadline: deadline)
+    }
+
+    /// Sends commands back to back on one connection (`ASKING` + the command) and returns the last reply.
+    func send(_ commands: [RedisCommand], deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+        count()
+        return await pick().send(commands, deadline: deadline)
+    }
+
+    /// Requests sent to the node so far.
+    var requests: Int { requestCount.load(ordering: .relaxed) }
+
+    /// Whether some connection takes commands (a timed-out connection closes itself and stops taking them).
+    var isAccepting: Bool { connections.contains { $0.isAccepting } }
+
+    /// Stops the I/O threads and waits for them; in-flight commands fail with ``KVError/Code/shutDown``.
+    func shutdown() async {
+        for connection in connections { connection.requestShutdown() }
+        for connection in connections { await connection.waitForExit() }
+    }
+
+    /// Stops the I/O threads without waiting (from `deinit`).
+    func requestShutdown() {
+        for connection in connections { connection.requestShutdown() }
+    }
+
+    private func count() {
+        requestCount.wrappingAdd(1, ordering: .relaxed)
+        requestCounter.increment()
+    }
+
+    /// Round robin, skipping connections that are down when another is up.
+    private func pick() -> RedisConnection {
+        if connections.count == 1 { return connections[0] }
+        let start = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
+        for offset in 0..<connections.count {
+            let candidate = connections[(start &+ offset) % connections.count]
+            if candidate.isAccepting { return candidate }
+        }
+        return connections[start % connections.count]
+    }
+}

@@ -1,0 +1,66 @@
+import CacheCore
+import CacheRedis
+import Logging
+import RedisServerSupport
+import Synchronization
+
+/// The cluster case: `RedisClusterStore` reading keys spread over a 3-primary cluster (no replicas) that
+/// the bench starts itself, compared with `redisstore.get.c<N>` on one node in the same run, so the ratio
+/// shows what routing (slot, map, a connection set per node) costs.
+struct ClusterBenchmarks {
+    let cluster: RedisCluster
+    let store: RedisClusterStore
+    let keys: [String]
+    /// Keys sharing one hash tag, so one slot and one node: routing's own cost, without the spreading.
+    let oneNodeKeys: [String]
+
+    static func start(valueBytes: Int, logger: Logger) async throws -> ClusterBenchmarks {
+        let cluster = try await RedisCluster.start(options: .init(primaries: 3), logger: logger)
+        do {
+            let seed = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: cluster.announcedPorts[0]))
+            let store = RedisClusterStore(seeds: [seed], logger: logger)
+            let keys = (0..<64).map { "bench:cluster:\($0)" }
+            let oneNodeKeys = (0..<64).map { "bench:{one}:\($0)" }
+            let value = [UInt8](repeating: UInt8(ascii: "v"), count: valueBytes)
+            for key in keys + oneNodeKeys { try await store.set(key, value: value, ttl: nil, deadline: .now + .seconds(5)) }
+            guard store.nodeRequestCounts().count == 3 else {
+                throw BenchmarkSetupError(description: "the cluster keys did not reach all 3 primaries: \(store.nodeRequestCounts())")
+            }
+            return ClusterBenchmarks(cluster: cluster, store: store, keys: keys, oneNodeKeys: oneNodeKeys)
+        } catch {
+            cluster.cleanUp()
+            throw error
+        }
+    }
+
+    /// One round: `concurrency` callers, each reading the next key round robin, over the 3 primaries
+    /// (`cluster.get.cN`) and over one of them (`cluster.get.cN.onenode`).
+    func runRound(concurrency: Int, duration: Duration, operations: Int?, recorder: BenchmarkRecorder) async throws {
+        let store = self.store
+        for (name, keys) in [("cluster.get.c\(concurrency)", keys), ("cluster.get.c\(concurrency).onenode", oneNodeKeys)] {
+            let next = Counter()
+            try await recorder.run(name) {
+                try await ConcurrentCaseRunner.run(name: name, concurrency: concurrency, duration: duration, operations: operations) {
+                    let key = keys[next.take() % keys.count]
+                    guard try await store.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchmarkSetupError(description: "\(key) missing") }
+                }
+            }
+        }
+    }
+
+    func shutdown() async {
+        await store.shutdown()
+        cluster.cleanUp()
+    }
+
+    /// Hands out increasing numbers to concurrent callers.
+    final class Counter: Sendable {
+        private let value = Atomic<Int>(0)
+        func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
+    }
+}
+
+/// A bench case could not be set up.
+struct BenchmarkSetupError: Error, CustomStringConvertible {
+    var description: String
+}
