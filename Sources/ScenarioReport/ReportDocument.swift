@@ -27,6 +27,8 @@ struct ReportDocument: Encodable {
         var timeToFirstKVHitMs, timeToLastInstanceKVHitMs: Double?
         var kvErrors, protocolErrors, malformedEntries, backgroundWritesLost, proxyConnectionsAccepted: Double?
         var connectsPerSecond, runnerCPUSeconds, redisCPUSeconds: Double?
+        var staleAnswers, deadlineWaits, openCircuitRequests: Int
+        var openCircuitOverheadP99Ms, writesQueued, writesReplayed, writesDropped: Double?
 
         init(_ phase: PhaseResult) {
             let metrics = phase.metrics
@@ -52,6 +54,13 @@ struct ReportDocument: Encodable {
             connectsPerSecond = finite(metrics.connectsPerSecond)
             runnerCPUSeconds = finite(metrics.runnerCPUSeconds)
             redisCPUSeconds = finite(metrics.redisCPUSeconds)
+            staleAnswers = metrics.staleAnswers
+            deadlineWaits = metrics.deadlineWaits
+            openCircuitRequests = metrics.openCircuitRequests
+            openCircuitOverheadP99Ms = finite(metrics.openCircuitOverheadP99Milliseconds)
+            writesQueued = finite(metrics.writesQueued)
+            writesReplayed = finite(metrics.writesReplayed)
+            writesDropped = finite(metrics.writesDropped)
         }
     }
 
@@ -85,6 +94,7 @@ struct ReportDocument: Encodable {
         var cacheStatistics: CacheStatisticsSummary
         var instancesCreated: Int
         var durationSeconds: Double
+        var circuitTransitions: [CircuitTransition]
         /// Per-node traffic of a cluster run (omitted otherwise).
         var clusterNodes: [ClusterNodeResult]?
 
@@ -109,6 +119,7 @@ struct ReportDocument: Encodable {
             cacheStatistics = variant.cacheStatistics
             instancesCreated = variant.instancesCreated
             durationSeconds = variant.durationSeconds
+            circuitTransitions = variant.circuitTransitions
             clusterNodes = variant.clusterNodes.isEmpty ? nil : variant.clusterNodes
         }
     }

@@ -59,41 +59,56 @@ struct ReportInsights {
             }
         }
 
-        // Fault windows: how long did requests wait before falling back?
+        // Fault windows: how long did requests wait before falling back? The cache has a circuit breaker
+        // (issue 11), so the advice is about what it did, never "add one".
         for scenario in scenarios {
             guard let primary = scenario.primary else { continue }
             let deadline = Double(scenario.kvDeadlineMilliseconds)
             for phase in primary.phases where phase.fault && phase.metrics.fallbacks > 0 {
-                let overhead = phase.metrics.maxCacheOverheadMilliseconds
-                if overhead >= 0.5 * deadline {
-                    let waited = phase.metrics.fallbacksByClass["timeout"] ?? 0
-                    let refused = phase.metrics.fallbacksByClass["circuit_open"] ?? 0
-                    // The cache has a circuit breaker (issue 11): recommend tuning it, not adding one.
-                    next.append("In `\(scenario.name)` phase `\(phase.name)`, requests waited up to \(ms(overhead)) in the cache "
-                        + "(deadline \(ms(deadline))) before falling back; \(waited) of \(phase.metrics.fallbacks) fallbacks were timeouts "
-                        + "and \(refused) were refused at once by the open circuit breaker. If the timeouts dominate, lower the "
-                        + "breaker's opening threshold (`CacheConfiguration.circuitBreaker`) or the KV deadline.")
-                } else {
+                let metrics = phase.metrics
+                let overhead = metrics.maxCacheOverheadMilliseconds
+                if metrics.openCircuitRequests > 0 {
+                    achieved.append("In `\(scenario.name)` phase `\(phase.name)` the circuit breaker opened: \(metrics.deadlineWaits) "
+                        + "requests waited for the \(ms(deadline)) deadline, then the \(metrics.openCircuitRequests) sent while it was open "
+                        + "spent \(String(format: "%.2f", metrics.openCircuitOverheadP99Milliseconds)) ms in the cache at p99.")
+                } else if metrics.deadlineWaits > 0 {
+                    next.append("In `\(scenario.name)` phase `\(phase.name)`, \(metrics.deadlineWaits) requests waited for the "
+                        + "\(ms(deadline)) KV deadline and the circuit breaker never opened (the failures stayed under its threshold "
+                        + "and ratio, or were of a class it does not count); if the fault is the tier's, a lower opening ratio "
+                        + "(`CircuitBreakerPolicy.failureRatio`) would cut those waits.")
+                } else if overhead < 0.5 * deadline {
                     achieved.append("In `\(scenario.name)` phase `\(phase.name)` the KV failure cost at most \(ms(overhead)) per request "
-                        + "(deadline \(ms(deadline))) over \(phase.metrics.fallbacks) fallbacks.")
+                        + "(deadline \(ms(deadline))) over \(metrics.fallbacks) fallbacks.")
                 }
             }
             // Recovery: fallbacks in a non-fault phase that follows a fault phase.
             for (index, phase) in primary.phases.enumerated() where index > 0 && !phase.fault && primary.phases[index - 1].fault {
                 if phase.metrics.fallbacks > 0 {
                     let count = phase.metrics.fallbacks
+                    let refused = phase.metrics.fallbacksByClass["circuit_open"] ?? 0
                     next.append("After the fault in `\(scenario.name)` ended (phase `\(phase.name)`), \(count) request\(count == 1 ? "" : "s") "
-                        + "still fell back before the KV tier recovered: reconnection could be quicker (or probed in the background).")
+                        + "still fell back before the KV tier recovered (\(refused) refused by the breaker before its probe closed it; "
+                        + "first KV hit after \(ms(phase.metrics.timeToFirstKVHitMilliseconds))).")
                 } else if phase.metrics.kvHits > 0 {
                     achieved.append("`\(scenario.name)` recovered without a single fallback once the fault ended "
                         + "(phase `\(phase.name)`: \(phase.metrics.kvHits) KV hits).")
                 }
             }
-            let statistics = primary.cacheStatistics
-            if statistics.backgroundWriteFailures > 0 || statistics.backgroundWritesDropped > 0 {
-                next.append("`\(scenario.name)`: \(statistics.backgroundWriteFailures) background KV writes failed and "
-                    + "\(statistics.backgroundWritesDropped) were dropped; those answers lived only in one instance's memory. "
-                    + "A retry of the write once KV is back would restore sharing sooner.")
+            let metrics = primary.metrics
+            if !metrics.writesQueued.isNaN, metrics.writesQueued > 0 {
+                let sentence = "`\(scenario.name)`: \(ScenarioMetric.format(metrics.writesQueued)) KV writes that failed during faults "
+                    + "were kept, \(ScenarioMetric.format(metrics.writesReplayed)) replayed once the tier answered again and "
+                    + "\(ScenarioMetric.format(metrics.writesDropped)) dropped (superseded by a newer write of the key, expired or over the bounds)."
+                if metrics.writesDropped > metrics.writesQueued / 2 {
+                    next.append(sentence + " Most were dropped: raise `CacheConfiguration.pendingWrites` if those answers matter.")
+                } else {
+                    achieved.append(sentence)
+                }
+            }
+            let stale = primary.phases.map(\.metrics.staleAnswers).reduce(0, +)
+            if stale > 0 {
+                achieved.append("`\(scenario.name)`: \(stale) answers were served stale (fail-safe) while the origin failed or was slow, "
+                    + "every one checked against an earlier version of the truth.")
             }
         }
         if let persistence = scenarios.first(where: { scenario in

@@ -97,6 +97,7 @@ struct TimelineChart {
         out += "<rect x=\"\(left)\" y=\"\(rateTop)\" width=\"\(f(plotWidth))\" height=\"\(rateHeight)\" fill=\"none\" stroke=\"#333\"/>\n"
         out += "<text x=\"\(width - right)\" y=\"\(rateTop + rateHeight + 22)\" text-anchor=\"end\">time since start: \(String(format: "%.1f", span / 1000)) s</text>\n"
 
+        out += circuitMarks(x: x)
         for variant in series {
             let color = "#1f6feb"
             let dash = ""
@@ -112,6 +113,41 @@ struct TimelineChart {
             }
         }
         out += "</svg>\n"
+        return out
+    }
+
+    /// The circuit breakers' transitions as ticks in a band above the latency plot, one row per instance that
+    /// ever left the closed state: open (red, ▼), half-open (amber), closed (green, ▲); a bar spans each
+    /// stretch the breaker was not closed, so a reader sees at a glance how long requests skipped the KV tier.
+    private func circuitMarks(x: (Double) -> Double) -> String {
+        let transitions = primary.circuitTransitions
+        guard !transitions.isEmpty else { return "" }
+        let instances = Array(Set(transitions.map(\.instance))).sorted()
+        let bandTop = latencyTop + 2
+        let rowHeight = min(6.0, (latencyHeight / 3) / Double(max(1, instances.count)))
+        var out = "<text x=\"\(f(width - right - 4))\" y=\"\(latencyTop - 6)\" text-anchor=\"end\" fill=\"#b00\">"
+            + "circuit breaker per instance: red open, amber half-open, green closed</text>\n"
+        let end = primary.phases.last?.endMilliseconds ?? transitions.last?.atMilliseconds ?? 0
+        for (row, instance) in instances.enumerated() {
+            let y = bandTop + Double(row) * rowHeight
+            let own = transitions.filter { $0.instance == instance }
+            for (index, transition) in own.enumerated() {
+                let until = index + 1 < own.count ? own[index + 1].atMilliseconds : end
+                let color: String
+                switch transition.state {
+                case "open": color = "#d1242f"
+                case "half_open": color = "#d4a72c"
+                default: color = "#2da44e"
+                }
+                if transition.state != "closed" {
+                    out += "<rect x=\"\(f(x(transition.atMilliseconds)))\" y=\"\(f(y))\" width=\"\(f(max(1, x(until) - x(transition.atMilliseconds))))\" "
+                        + "height=\"\(f(max(2, rowHeight - 1)))\" fill=\"\(color)\" opacity=\"0.8\"/>\n"
+                }
+                out += "<line x1=\"\(f(x(transition.atMilliseconds)))\" y1=\"\(f(y))\" x2=\"\(f(x(transition.atMilliseconds)))\" "
+                    + "y2=\"\(f(latencyTop + latencyHeight))\" stroke=\"\(color)\" stroke-width=\"0.6\" opacity=\"0.5\">"
+                    + "<title>instance \(instance): \(transition.state) at \(f(transition.atMilliseconds)) ms</title></line>\n"
+            }
+        }
         return out
     }
 

@@ -177,7 +177,7 @@ extension ValidationReport {
             out += "| \(Self.ms(metrics.latency.p95)) | \(Self.ms(metrics.latency.max)) | \(Self.ms(metrics.maxCacheOverheadMilliseconds)) | \(Self.ms(metrics.timeToFirstKVHitMilliseconds)) |\n"
         }
         out += "\nRequests are counted in the phase in which they were sent; one sent just before a fault may be served under it.\n\n"
-        return out + resourceTable(variant) + instanceTable(variant)
+        return out + resourceTable(variant) + resilienceTable(variant) + instanceTable(variant)
     }
 
     /// Per instance slot (a deploy keeps the slot, a cold start adds one): what each one served, and through which

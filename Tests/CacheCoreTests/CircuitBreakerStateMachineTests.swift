@@ -15,7 +15,7 @@ struct CircuitBreakerStateMachineTests {
 
     @Test("opens after the configured failures in a row; a success in between resets the count")
     func consecutiveFailures() {
-        var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 3, jitter: 0))
+        var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 3, coolDown: .seconds(1), jitter: 0))
         #expect(breaker.record(.failure, wasProbe: false, now: at(1)) == nil)
         #expect(breaker.record(.failure, wasProbe: false, now: at(2)) == nil)
         #expect(breaker.record(.success, wasProbe: false, now: at(3)) == nil)
@@ -30,7 +30,7 @@ struct CircuitBreakerStateMachineTests {
     @Test("opens on the failure ratio over the window once enough calls were made, and forgets old calls")
     func failureRatio() {
         var breaker = machine(CircuitBreakerPolicy(
-            consecutiveFailures: 100, failureRatio: 0.5, window: .seconds(10), minimumCalls: 10, jitter: 0))
+            consecutiveFailures: 100, failureRatio: 0.5, window: .seconds(10), minimumCalls: 10, coolDown: .seconds(1), jitter: 0))
         // 4 failures, 5 successes alternating: never 100 in a row, ratio below 0.5 with 9 calls.
         for index in 0..<9 {
             _ = breaker.record(index % 2 == 0 ? .success : .failure, wasProbe: false, now: at(index))
@@ -48,22 +48,40 @@ struct CircuitBreakerStateMachineTests {
         #expect(forgetting.state == .closed)
     }
 
-    @Test("while open every call is rejected until the cool-down ends; then exactly one probe goes through")
+    @Test("while open every call is rejected; once the cool-down ends the breaker's own probe half-opens it")
     func openThenOneProbe() {
         var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 1, coolDown: .seconds(1), jitter: 0))
         _ = breaker.record(.failure, wasProbe: false, now: at(0))
-        #expect(breaker.admit(now: at(500)).0 == .reject(probeAt: at(1000)))
-        let (admission, transition) = breaker.admit(now: at(1000))
-        #expect(admission == .probe)
-        #expect(transition == .halfOpened)
+        #expect(breaker.admit(now: at(500)) == .reject(probeAt: at(1000)))
+        #expect(breaker.nextProbe == at(1000))
+        #expect(breaker.beginProbe(now: at(999)) == nil, "no probe before the cool-down ends")
+        // A request arriving after the cool-down is still refused: requests never probe, the breaker does.
+        #expect(breaker.admit(now: at(1000)) == .reject(probeAt: at(1000)))
+        #expect(breaker.beginProbe(now: at(1000)) == .halfOpened)
         #expect(breaker.state == .halfOpen)
-        // While the probe is out, everyone else still fails fast.
-        #expect(breaker.admit(now: at(1001)).0 == .reject(probeAt: at(1000)))
+        #expect(breaker.beginProbe(now: at(1001)) == nil, "one probe at a time")
+        #expect(breaker.admit(now: at(1001)) == .reject(probeAt: at(1000)))
         #expect(breaker.record(.success, wasProbe: true, now: at(1002)) == .closed)
-        #expect(breaker.admit(now: at(1003)).0 == .call)
+        #expect(breaker.admit(now: at(1003)) == .call)
     }
 
-    @Test("failed probes back off exponentially up to the maximum cool-down")
+    @Test("calls are suspect (releasable) from the first failure until the tier answers again")
+    func suspect() {
+        var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 3, jitter: 0))
+        #expect(!breaker.isSuspect)
+        _ = breaker.record(.failure, wasProbe: false, now: at(1))
+        #expect(breaker.isSuspect)
+        _ = breaker.record(.success, wasProbe: false, now: at(2))
+        #expect(!breaker.isSuspect)
+        for index in 3..<6 { _ = breaker.record(.failure, wasProbe: false, now: at(index)) }
+        #expect(breaker.state == .open && breaker.isSuspect)
+        #expect(breaker.beginProbe(now: at(2000)) == .halfOpened)
+        #expect(breaker.record(.success, wasProbe: true, now: at(2001)) == .closed)
+        #expect(!breaker.isSuspect)
+        #expect(!machine(.disabled).isSuspect)
+    }
+
+    @Test("failed probes back off exponentially (×1.5) up to the maximum cool-down")
     func probeBackoff() {
         var breaker = machine(CircuitBreakerPolicy(
             consecutiveFailures: 1, coolDown: .seconds(1), maximumCoolDown: .seconds(5), jitter: 0))
@@ -71,7 +89,7 @@ struct CircuitBreakerStateMachineTests {
         var now = 1000
         var cooldowns: [Int] = []
         for _ in 0..<5 {
-            #expect(breaker.admit(now: at(now)).0 == .probe)
+            #expect(breaker.beginProbe(now: at(now)) == .halfOpened)
             guard case .probeFailed(_, let probeAt)? = breaker.record(.failure, wasProbe: true, now: at(now)) else {
                 Issue.record("a failed probe must reopen the breaker")
                 return
@@ -79,7 +97,20 @@ struct CircuitBreakerStateMachineTests {
             cooldowns.append(Int((probeAt - at(now)) / .milliseconds(1)))
             now = Int((probeAt - start) / .milliseconds(1))
         }
-        #expect(cooldowns == [2000, 4000, 5000, 5000, 5000])
+        #expect(cooldowns == [1500, 2250, 3375, 5000, 5000])
+    }
+
+    @Test("the cool-down after a failed probe counts from the probe's start, not from its deadline")
+    func backoffFromProbeStart() {
+        var breaker = machine(CircuitBreakerPolicy(
+            consecutiveFailures: 1, coolDown: .milliseconds(250), maximumCoolDown: .seconds(1), jitter: 0))
+        _ = breaker.record(.failure, wasProbe: false, now: at(0))
+        #expect(breaker.beginProbe(now: at(250)) == .halfOpened)
+        // The probe waited its whole 300 ms deadline: the next one is due 375 ms after it started.
+        #expect(breaker.record(.failure, wasProbe: true, now: at(550)) == .probeFailed(failedProbes: 1, probeAt: at(625)))
+        #expect(breaker.beginProbe(now: at(625)) == .halfOpened)
+        // A probe that outlasts the cool-down is followed by the next one at once.
+        #expect(breaker.record(.failure, wasProbe: true, now: at(2000)) == .probeFailed(failedProbes: 2, probeAt: at(2000)))
     }
 
     @Test("an authentication failure opens at once, for the authentication cool-down")
@@ -87,8 +118,8 @@ struct CircuitBreakerStateMachineTests {
         var breaker = machine(CircuitBreakerPolicy(consecutiveFailures: 5, authenticationCoolDown: .seconds(60), jitter: 0))
         #expect(breaker.record(.authenticationFailure, wasProbe: false, now: at(0))
             == .opened(reason: "authentication refused", probeAt: at(60_000)))
-        #expect(breaker.admit(now: at(59_999)).0 == .reject(probeAt: at(60_000)))
-        #expect(breaker.admit(now: at(60_000)).0 == .probe)
+        #expect(breaker.admit(now: at(59_999)) == .reject(probeAt: at(60_000)))
+        #expect(breaker.beginProbe(now: at(60_000)) == .halfOpened)
         guard case .probeFailed(_, let probeAt)? = breaker.record(.authenticationFailure, wasProbe: true, now: at(60_000)) else {
             Issue.record("a refused probe must reopen the breaker")
             return
@@ -103,7 +134,7 @@ struct CircuitBreakerStateMachineTests {
         #expect(breaker.state == .closed)
         _ = breaker.record(.failure, wasProbe: false, now: at(100))
         _ = breaker.record(.failure, wasProbe: false, now: at(101))
-        #expect(breaker.admit(now: at(2000)).0 == .probe)
+        #expect(breaker.beginProbe(now: at(2000)) == .halfOpened)
         #expect(breaker.record(.neutral, wasProbe: true, now: at(2001)) == .closed)
     }
 
@@ -113,7 +144,7 @@ struct CircuitBreakerStateMachineTests {
         _ = breaker.record(.failure, wasProbe: false, now: at(0))
         #expect(breaker.record(.success, wasProbe: false, now: at(10)) == nil)
         #expect(breaker.state == .open)
-        #expect(breaker.admit(now: at(1000)).0 == .probe)
+        #expect(breaker.beginProbe(now: at(1000)) == .halfOpened)
         #expect(breaker.record(.failure, wasProbe: false, now: at(1001)) == nil)
         #expect(breaker.state == .halfOpen)
         #expect(breaker.record(.success, wasProbe: true, now: at(1002)) == .closed)
@@ -140,7 +171,7 @@ struct CircuitBreakerStateMachineTests {
     func disabled() {
         var breaker = machine(.disabled)
         for index in 0..<100 { _ = breaker.record(.failure, wasProbe: false, now: at(index)) }
-        #expect(breaker.admit(now: at(200)).0 == .call)
+        #expect(breaker.admit(now: at(200)) == .call)
         #expect(breaker.state == .closed)
     }
 

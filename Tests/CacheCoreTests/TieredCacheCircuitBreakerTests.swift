@@ -39,30 +39,74 @@ struct TieredCacheCircuitBreakerTests {
         #expect(result?.circuitState == .open && result?.kvError == .circuitOpen && result?.origin == .memory)
     }
 
-    @Test("after the cool-down exactly one probe reaches the store; its success closes the breaker")
-    func oneProbeThenClose() async throws {
+    @Test("while open, the breaker probes with PING by itself; requests never reach the store until it closes")
+    func backgroundProbeThenClose() async throws {
         let store = ScriptedKVStore()
         let cache = await store.cache(holding: "q", "answer", configuration: configuration(threshold: 2, coolDown: .milliseconds(1)))
-        store.fail(with: KVError(.connectionRefused, "scripted"), operations: [.get])
+        store.fail(with: KVError(.timeout, "scripted"), operations: [.get, .ping])
         _ = await cache.lookup("q")
         _ = await cache.lookup("q")
-        #expect(cache.circuitState == .open)
+        #expect(cache.circuitState != .closed)
+        // Wait (not measure) until the breaker has probed and failed a few times.
+        let end = ContinuousClock.now + .seconds(30)
+        while store.calls(.ping) < 2, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(store.calls(.ping) >= 2, "the breaker probes without any request")
+        for _ in 0..<5 {
+            let found = await cache.lookup("q")
+            #expect(found.kvError == .circuitOpen && found.tier == .memory)
+        }
+        #expect(store.calls(.get) == 2, "no request reached the store while the breaker was not closed")
+        store.fail(with: nil)
+        while cache.circuitState != .closed, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(cache.circuitState == .closed, "a successful probe closed the breaker")
+        let found = await cache.lookup("q")
+        #expect(found.tier == .kv && found.kvError == nil)
+    }
+
+    @Test("a call still waiting on the tier when the breaker opens is released at once with circuit_open")
+    func waitingCallReleasedOnOpen() async throws {
+        let store = ScriptedKVStore()
+        let cache = await store.cache(holding: "q", "answer", configuration: configuration(threshold: 2, coolDown: .seconds(3600)))
+        store.fail(with: KVError(.timeout, "scripted"), operations: [.get])
+        #expect(await cache.lookup("q").kvError == .timeout)
         store.fail(with: nil)
         store.getGate.close()
-        // Outwait the 1 ms cool-down (a wait, not a measurement).
-        try await Task.sleep(for: .milliseconds(20))
-        let probe = Task { await cache.lookup("q") }
+        let waiting = Task { await cache.lookup("q") }
         #expect(await store.getGate.waitForArrivals(1))
-        #expect(cache.circuitState == .halfOpen)
-        for _ in 0..<5 {
-            #expect(await cache.lookup("q").kvError == .circuitOpen)
-        }
-        #expect(store.getGate.arrivals == 1, "only the probe reached the store while half-open")
+        // The held call is past the failure check; the next call fails before the gate, the second failure
+        // in a row, and opens the breaker.
+        store.fail(with: KVError(.timeout, "scripted"), operations: [.get])
+        #expect(await cache.lookup("q").kvError == .timeout)
+        #expect(cache.circuitState == .open)
+        let released = await waiting.value
+        #expect(released.kvError == .circuitOpen, "released when the breaker opened, not at its own deadline")
+        #expect(released.entry?.text == "answer" && released.tier == .memory)
         store.getGate.open()
-        let probed = await probe.value
-        #expect(probed.tier == .kv && probed.kvError == nil)
-        #expect(cache.circuitState == .closed)
-        #expect(await cache.lookup("q").tier == .kv)
+    }
+
+    @Test("the probe asks again, within its deadline, a store that refuses at once while it reconnects")
+    func probeWaitsOutAReconnect() async throws {
+        let store = ScriptedKVStore()
+        store.fail(with: KVError(.connectionRefused, "not connected to Redis (reconnecting)"), operations: [.ping])
+        let recovery = Task {
+            // The store "reconnects" once the probe has been refused a few times.
+            while store.calls(.ping) < 3 { try await Task.sleep(for: .milliseconds(1)) }
+            store.fail(with: nil)
+        }
+        let outcome = await CircuitBreakingKVStore.probe(store, deadline: .now + .seconds(60))
+        try await recovery.value
+        #expect(outcome == .success)
+        #expect(store.calls(.ping) >= 4)
+
+        // Any other failure decides at once: a timeout already spent the deadline.
+        let timingOut = ScriptedKVStore()
+        timingOut.fail(with: KVError(.timeout, "scripted"), operations: [.ping])
+        #expect(await CircuitBreakingKVStore.probe(timingOut, deadline: .now + .seconds(60)) == .failure)
+        #expect(timingOut.calls(.ping) == 1)
+        // And a refusal that outlasts the deadline fails the probe.
+        let refusing = ScriptedKVStore()
+        refusing.fail(with: KVError(.connectionRefused, "scripted"), operations: [.ping])
+        #expect(await CircuitBreakingKVStore.probe(refusing, deadline: .now + .milliseconds(60)) == .failure)
     }
 
     @Test("a store given later is wrapped too; a disabled breaker reports no state")

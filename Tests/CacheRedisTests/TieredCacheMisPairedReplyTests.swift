@@ -31,7 +31,10 @@ struct TieredCacheMisPairedReplyTests {
         let store = RedisStore(
             endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: proxy.listenPort)),
             configuration: .init(reconnectBackoff: (.milliseconds(5), .milliseconds(20))), logger: logger)
-        let reader = TieredCache(configuration: CacheConfiguration(kvDeadline: .milliseconds(250)), kvStore: store, logger: logger)
+        // Without the breaker: it would release callers with circuit_open once open, and this test counts every
+        // mis-paired reply as the protocol error its caller saw.
+        let reader = TieredCache(
+            configuration: CacheConfiguration(kvDeadline: .milliseconds(250), circuitBreaker: .disabled), kvStore: store, logger: logger)
         _ = try await registry.addToxic(Toxic(kind: .respDropReply(every: 5)), to: proxy.name)
 
         let wrong = try await withThrowingTaskGroup(of: Int.self) { group in

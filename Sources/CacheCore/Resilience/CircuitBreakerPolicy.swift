@@ -2,10 +2,15 @@
 ///
 /// The breaker opens after ``consecutiveFailures`` failures in a row, or when at least ``minimumCalls``
 /// calls in the last ``window`` failed at a ratio of ``failureRatio`` or more (timeouts count as
-/// failures). While open, KV calls fail at once; after the cool-down one call is let through as a probe
-/// (half-open): its success closes the breaker, its failure opens it again for a longer cool-down
-/// (exponential backoff with jitter, up to ``maximumCoolDown``). An authentication failure opens it for
-/// ``authenticationCoolDown``: retrying a wrong password sooner only fills logs.
+/// failures). While open, KV calls fail at once; after the cool-down the breaker probes the tier itself
+/// with a `PING` in the background (half-open): its success closes the breaker, its failure opens it again
+/// for a longer cool-down (exponential backoff with jitter, up to ``maximumCoolDown``). An authentication
+/// failure opens it for ``authenticationCoolDown``: retrying a wrong password sooner only fills logs.
+///
+/// Why the cool-downs are short (250 ms, 375 ms, then 500 ms): the probe is one `PING` per instance, never a
+/// request, so probing costs no caller anything and the tier next to nothing, while every cool-down is time
+/// the tier sits unused after it came back. With a 500 ms ceiling the cache is back on the KV tier within
+/// about half a second of the tier's return (plus the store's own reconnection), however long the outage.
 public struct CircuitBreakerPolicy: Sendable, Hashable {
     /// Failures in a row that open the breaker.
     public var consecutiveFailures: Int
@@ -28,14 +33,14 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
     public var isEnabled: Bool
 
     /// Creates a policy; the defaults open after 5 failures in a row or half of 20+ calls in 10 s, and
-    /// probe after 1 s, then 2 s, 4 s … up to 30 s.
+    /// probe after 250 ms, then 375 ms, then every 500 ms (±20 %).
     public init(
         consecutiveFailures: Int = 5,
         failureRatio: Double = 0.5,
         window: Duration = .seconds(10),
         minimumCalls: Int = 20,
-        coolDown: Duration = .seconds(1),
-        maximumCoolDown: Duration = .seconds(30),
+        coolDown: Duration = .milliseconds(250),
+        maximumCoolDown: Duration = .milliseconds(500),
         authenticationCoolDown: Duration = .seconds(60),
         jitter: Double = 0.2,
         isEnabled: Bool = true

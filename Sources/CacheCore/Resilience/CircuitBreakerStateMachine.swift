@@ -8,9 +8,7 @@ struct CircuitBreakerStateMachine: Sendable {
     enum Admission: Equatable {
         /// Go ahead.
         case call
-        /// Go ahead: this call is the half-open probe, and its outcome decides.
-        case probe
-        /// Fail at once; the breaker will let a probe through at the given instant.
+        /// Fail at once; the breaker probes the tier itself at the given instant.
         case reject(probeAt: Instant)
     }
 
@@ -32,7 +30,7 @@ struct CircuitBreakerStateMachine: Sendable {
         case opened(reason: String, probeAt: Instant)
         /// Half-open → open: the probe failed.
         case probeFailed(failedProbes: Int, probeAt: Instant)
-        /// Open → half-open: a probe was let through.
+        /// Open → half-open: the probe started.
         case halfOpened
         /// Half-open → closed: the probe succeeded.
         case closed
@@ -41,6 +39,8 @@ struct CircuitBreakerStateMachine: Sendable {
     private(set) var state: CircuitState = .closed
     let policy: CircuitBreakerPolicy
     private var probeAt: Instant
+    /// When the probe under way started (half-open).
+    private var probeStartedAt: Instant
     private var failedProbes = 0
     private var consecutiveFailures = 0
     private var window: FailureWindow
@@ -49,26 +49,35 @@ struct CircuitBreakerStateMachine: Sendable {
     init(policy: CircuitBreakerPolicy, now: Instant, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) {
         self.policy = policy
         self.probeAt = now
+        self.probeStartedAt = now
         self.window = FailureWindow(width: policy.window, now: now)
         self.randomState = seed
     }
 
-    /// Decides whether a call may start now; may move open → half-open (reported through `transition`).
-    mutating func admit(now: Instant) -> (Admission, Transition?) {
-        guard policy.isEnabled else { return (.call, nil) }
-        switch state {
-        case .closed:
-            return (.call, nil)
-        case .halfOpen:
-            return (.reject(probeAt: probeAt), nil)
-        case .open:
-            guard now >= probeAt else { return (.reject(probeAt: probeAt), nil) }
-            state = .halfOpen
-            return (.probe, .halfOpened)
-        }
+    /// Decides whether a call may start now. Callers never probe: while open or half-open every call is
+    /// refused, and the breaker's own probe (``beginProbe(now:)``) decides, so no request waits for a probe
+    /// into a tier that is still down.
+    func admit(now: Instant) -> Admission {
+        guard policy.isEnabled, state != .closed else { return .call }
+        return .reject(probeAt: probeAt)
     }
 
-    /// Records how a call ended. `wasProbe` is what ``admit(now:)`` said when it started.
+    /// Whether a call starting now may have to be released when the breaker opens: the tier failed at least
+    /// once since it last answered. Healthy calls skip that bookkeeping.
+    var isSuspect: Bool { policy.isEnabled && (state != .closed || consecutiveFailures > 0) }
+
+    /// When the next probe is due, while open.
+    var nextProbe: Instant? { state == .open ? probeAt : nil }
+
+    /// Open → half-open once the probe is due; the caller then probes and reports with `wasProbe: true`.
+    mutating func beginProbe(now: Instant) -> Transition? {
+        guard policy.isEnabled, state == .open, now >= probeAt else { return nil }
+        state = .halfOpen
+        probeStartedAt = now
+        return .halfOpened
+    }
+
+    /// Records how a call ended; `wasProbe` for the breaker's own probe (see ``beginProbe(now:)``).
     mutating func record(_ outcome: Outcome, wasProbe: Bool, now: Instant) -> Transition? {
         guard policy.isEnabled, outcome != .neutral else {
             if wasProbe && state == .halfOpen {
@@ -82,7 +91,9 @@ struct CircuitBreakerStateMachine: Sendable {
             if outcome == .success { return close() }
             failedProbes += 1
             let coolDown = outcome == .authenticationFailure ? policy.authenticationCoolDown : backoff(after: failedProbes)
-            probeAt = now + jittered(coolDown)
+            // Counted from the probe's start, not its end: a probe that waited its whole deadline must not
+            // add that deadline to the cool-down (it made recovery lag the fault's end by both).
+            probeAt = max(now, probeStartedAt + jittered(coolDown))
             state = .open
             return .probeFailed(failedProbes: failedProbes, probeAt: probeAt)
         }
@@ -119,11 +130,13 @@ struct CircuitBreakerStateMachine: Sendable {
         return .closed
     }
 
-    /// The cool-down after `failures` failed probes: doubling from the first cool-down, capped.
+    /// The cool-down after `failures` failed probes: growing by half from the first cool-down, capped. Half,
+    /// not double: faults that last about a second (a blackhole, a server loading) must not leave the next
+    /// probe a whole second past their end.
     private func backoff(after failures: Int) -> Duration {
         var coolDown = policy.coolDown
-        for _ in 0..<min(failures, 30) {
-            coolDown = coolDown * 2
+        for _ in 0..<min(failures, 60) {
+            coolDown = coolDown * 1.5
             if coolDown >= policy.maximumCoolDown { return policy.maximumCoolDown }
         }
         return coolDown

@@ -1,6 +1,13 @@
+import Synchronization
+
 /// A ``KVStore`` that asks a ``CircuitBreaker`` before every call to the store it wraps, and tells it how
 /// the call ended. ``TieredCache`` wraps every store it is given in one, so each backend (Redis, REST,
 /// Cluster) gets the same fail-fast behaviour without knowing about it.
+///
+/// A call made while the tier is healthy goes straight to the wrapped store. A call made while it is
+/// suspect (it failed since it last answered) runs in a child task the caller waits for, so the breaker can
+/// release the caller with `circuit_open` the moment it opens; the abandoned call still ends by its own
+/// deadline.
 final class CircuitBreakingKVStore: KVStore {
     let wrapped: any KVStore
     let breaker: CircuitBreaker
@@ -14,45 +21,66 @@ final class CircuitBreakingKVStore: KVStore {
     var preferredTaskExecutor: (any TaskExecutor)? { wrapped.preferredTaskExecutor }
 
     func get(_ key: String, maximumBytes: Int, verify: KVReplyCheck?, deadline: ContinuousClock.Instant) async throws(KVError) -> [UInt8]? {
-        try await guarded { () async throws(KVError) in
-            try await wrapped.get(key, maximumBytes: maximumBytes, verify: verify, deadline: deadline)
+        try await guarded { @Sendable () async throws(KVError) in
+            try await self.wrapped.get(key, maximumBytes: maximumBytes, verify: verify, deadline: deadline)
         }
     }
 
     func set(_ key: String, value: [UInt8], ttl: Duration?, deadline: ContinuousClock.Instant) async throws(KVError) {
-        try await guarded { () async throws(KVError) in
-            try await wrapped.set(key, value: value, ttl: ttl, deadline: deadline)
+        try await guarded { @Sendable () async throws(KVError) in
+            try await self.wrapped.set(key, value: value, ttl: ttl, deadline: deadline)
         }
     }
 
     func delete(_ keys: [[UInt8]], deadline: ContinuousClock.Instant) async throws(KVError) -> Int {
-        try await guarded { () async throws(KVError) in
-            try await wrapped.delete(keys, deadline: deadline)
+        try await guarded { @Sendable () async throws(KVError) in
+            try await self.wrapped.delete(keys, deadline: deadline)
         }
     }
 
     func scan(cursor: UInt64, match pattern: String, count: Int, deadline: ContinuousClock.Instant) async throws(KVError) -> KVScanPage {
-        try await guarded { () async throws(KVError) in
-            try await wrapped.scan(cursor: cursor, match: pattern, count: count, deadline: deadline)
+        try await guarded { @Sendable () async throws(KVError) in
+            try await self.wrapped.scan(cursor: cursor, match: pattern, count: count, deadline: deadline)
         }
     }
 
     func ping(deadline: ContinuousClock.Instant) async throws(KVError) {
-        try await guarded { () async throws(KVError) in
-            try await wrapped.ping(deadline: deadline)
+        try await guarded { @Sendable () async throws(KVError) in
+            try await self.wrapped.ping(deadline: deadline)
         }
     }
 
     func shutdown() async {
+        breaker.stop()
         await wrapped.shutdown()
     }
 
-    func guarded<T>(_ call: () async throws(KVError) -> T) async throws(KVError) -> T {
+    /// The breaker's probe: a `PING` within `deadline`. A store that refuses at once because it is between
+    /// reconnection attempts (Redis fails fast while reconnecting) is asked again a little later until the
+    /// deadline: the tier may be back, and a probe failed only by the client's own reconnect backoff
+    /// reopened the breaker for a doubled cool-down (the cause of the slow recoveries seen in `kv-failing`).
+    static func probe(_ store: any KVStore, deadline: ContinuousClock.Instant) async -> CircuitBreakerStateMachine.Outcome {
+        let retryInterval = Duration.milliseconds(25)
+        while true {
+            do throws(KVError) {
+                try await store.ping(deadline: deadline)
+                return .success
+            } catch {
+                let refusedAtOnce = error.code == .connectionRefused && ContinuousClock.now + retryInterval < deadline
+                guard refusedAtOnce, (try? await Task.sleep(for: retryInterval)) != nil else {
+                    return CircuitBreaker.outcome(of: error)
+                }
+            }
+        }
+    }
+
+    func guarded<T: Sendable>(_ call: @escaping @Sendable () async throws(KVError) -> T) async throws(KVError) -> T {
         let ticket: CircuitBreaker.Ticket
         switch breaker.admit() {
         case .success(let admitted): ticket = admitted
         case .failure(let refusal): throw refusal
         }
+        if ticket.isSuspect { return try await releasable(call, ticket: ticket).get() }
         do {
             let result = try await call()
             breaker.finish(ticket, outcome: .success)
@@ -62,4 +90,37 @@ final class CircuitBreakingKVStore: KVStore {
             throw error
         }
     }
+
+    /// Runs `call` in a child task and waits for it, unless the breaker opens first and releases the wait.
+    private func releasable<T: Sendable>(
+        _ call: @escaping @Sendable () async throws(KVError) -> T, ticket: CircuitBreaker.Ticket
+    ) async -> Result<T, KVError> {
+        let breaker = breaker
+        let executor = wrapped.preferredTaskExecutor
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, KVError>, Never>) in
+            let waiter = ResumeOnce(continuation)
+            guard let id = breaker.register(release: {
+                waiter.resume(.failure(KVError(.circuitOpen, "the circuit breaker opened while the call waited")))
+            }) else {
+                waiter.resume(.failure(KVError(.circuitOpen, "the circuit breaker opened before the call was sent")))
+                return
+            }
+            Task(executorPreference: executor) {
+                let result: Result<T, KVError>
+                do throws(KVError) {
+                    result = .success(try await call())
+                } catch {
+                    result = .failure(error)
+                }
+                // Unregistered first: a failure that opens the breaker must reach this caller as itself.
+                breaker.unregister(id)
+                switch result {
+                case .success: breaker.finish(ticket, outcome: .success)
+                case .failure(let error): breaker.finish(ticket, error: error)
+                }
+                waiter.resume(result)
+            }
+        }
+    }
 }
+

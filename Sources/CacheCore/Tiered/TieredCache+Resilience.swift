@@ -23,7 +23,8 @@ extension TieredCache {
         guard configuration.circuitBreaker.isEnabled else { return store }
         let breaker = CircuitBreaker(
             policy: configuration.circuitBreaker, namespace: configuration.namespace, backend: store.backendName,
-            logger: logger, metricsFactory: metricsFactory,
+            logger: logger, metricsFactory: metricsFactory, probeTimeout: configuration.kvDeadline,
+            probe: { deadline in await CircuitBreakingKVStore.probe(store, deadline: deadline) },
             onClose: { [weak self] in self?.replayPendingWritesIfAny() })
         return CircuitBreakingKVStore(wrapping: store, breaker: breaker)
     }

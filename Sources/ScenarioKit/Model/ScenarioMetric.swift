@@ -83,6 +83,28 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case runnerCPUSeconds
     /// CPU seconds used by redis-server.
     case redisCPUSeconds
+    /// Answers the cache marked stale (fail-safe: served because the origin failed or was slower than the
+    /// soft timeout).
+    case staleAnswers
+    /// Requests that spent at least the KV deadline in the cache (latency minus origin time ≥ deadline): each
+    /// waited for a KV tier that never answered. The circuit breaker's job is to keep this near its threshold.
+    case deadlineWaits
+    /// The 99th percentile of the cache's own time per request (latency minus origin time) among requests
+    /// sent while their instance's circuit breaker was open or half-open: the cost of a request once open.
+    case openCircuitOverheadP99Ms
+    /// Requests sent while their instance's circuit breaker was open or half-open.
+    case openCircuitRequests
+    /// The 99th percentile of the cache's own time per request (latency minus origin time), every request.
+    case cacheOverheadP99Ms
+    /// Time from the phase's start to the first KV hit among requests sent at or after it, in that phase or a
+    /// later one: "the first KV hit after the fault ends", measured in time rather than bounded by the phase.
+    case firstKVHitAfterMs
+    /// KV writes kept for replay because they failed or the open breaker refused them (caches' statistics).
+    case writesQueued
+    /// Kept writes replayed into the KV tier once it answered again.
+    case writesReplayed
+    /// Kept writes dropped: replaced by a newer write of the key, expired, over the queue's bounds, invalidated.
+    case writesDropped
     /// The mode of the instances that served the requests (`redis`, `memory-only`, or `mixed`).
     case mode
     /// With `backend: redis-cluster`: for each cluster action (failover, reshard, node restart) that completed in
@@ -133,6 +155,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     public var isPerInstance: Bool {
         switch self {
         case .kvErrors, .protocolErrors, .malformedEntries, .backgroundWritesLost, .proxyConnectionsAccepted,
+             .writesQueued, .writesReplayed, .writesDropped,
              .connectsPerSecond, .runnerCPUSeconds, .redisCPUSeconds, .timeToLastInstanceKVHitMs,
              .timeToKVHitAfterClusterActionMs:
             return false

@@ -60,6 +60,12 @@ public struct Topology: Sendable, Hashable {
     public var softTimeoutMilliseconds: Int?
     /// Whether the instances share one fault proxy or each has its own.
     public var proxies: ProxyLayout
+    /// Whether the instances run the KV circuit breaker (`circuitBreaker`, default `true`: the library's
+    /// default ``CircuitBreakerPolicy``); `false` measures the same run without it.
+    public var circuitBreaker = true
+    /// The breaker's cool-down after an authentication failure, in milliseconds (`breakerAuthCoolDownMs`;
+    /// `nil`: the library's default, 60 s).
+    public var breakerAuthCoolDownMilliseconds: Int?
     /// The cluster's shape with `backend: redis-cluster` (nil otherwise).
     public var cluster: ClusterSpecification?
     /// With `memory-first`: the backplane's staleness bound in milliseconds (`backplaneStalenessMs`, default 1000).

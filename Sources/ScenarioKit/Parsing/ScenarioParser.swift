@@ -95,6 +95,7 @@ public enum ScenarioParser {
                 ? try reader.int("reconnectBackoffMaxMs", in: 1...60_000) : nil,
             softTimeoutMilliseconds: reader.has("softTimeoutMs") ? try reader.int("softTimeoutMs", in: 1...600_000) : nil,
             proxies: try reader.choice("proxies", default: .shared))
+        try parseBreakerSettings(&reader, into: &topology)
         topology.cluster = try parseCluster(&reader, backend: topology.backend)
         try parseBackplane(&reader, into: &topology)
         try reader.finish()

@@ -66,6 +66,8 @@ public struct MetricAnalyzer: Sendable {
         var planLatencies: [Double] = []
         var coldLatencies: [Double] = []
         var coldPlanLatencies: [Double] = []
+        var openCircuitOverheads: [Double] = []
+        var overheads: [Double] = []
         var modes: Set<String> = []
         var servingInstances: Set<Int> = []
         var firstKVHitByInstance: [Int: Double] = [:]
@@ -89,6 +91,13 @@ public struct MetricAnalyzer: Sendable {
             case .failed: set.failedRequests += 1
             }
             if record.wrongAnswer != nil { set.wrongAnswers += 1 }
+            if record.isStale { set.staleAnswers += 1 }
+            if record.waitedForDeadline { set.deadlineWaits += 1 }
+            if record.outcome != .failed, !record.sharedComputation { overheads.append(record.cacheOverheadMilliseconds) }
+            // A request that joined another caller's origin call waited for the origin, not the cache.
+            if record.circuitOpenAtStart, record.outcome != .failed, !record.sharedComputation {
+                openCircuitOverheads.append(record.cacheOverheadMilliseconds)
+            }
             if let kvError = record.kvError {
                 set.fallbacks += 1
                 set.fallbacksByClass[kvError, default: 0] += 1
@@ -116,6 +125,11 @@ public struct MetricAnalyzer: Sendable {
             }
         }
         set.latency = LatencyStatistics(milliseconds: latencies)
+        set.openCircuitRequests = openCircuitOverheads.count
+        if !overheads.isEmpty { set.cacheOverheadP99Milliseconds = LatencyStatistics(milliseconds: overheads).p99 }
+        if !openCircuitOverheads.isEmpty {
+            set.openCircuitOverheadP99Milliseconds = LatencyStatistics(milliseconds: openCircuitOverheads).p99
+        }
         set.planEquivalentLatency = LatencyStatistics(milliseconds: planLatencies)
         if !coldLatencies.isEmpty {
             set.coldStartLatencyMilliseconds = coldLatencies.reduce(0, +) / Double(coldLatencies.count)
@@ -127,6 +141,17 @@ public struct MetricAnalyzer: Sendable {
             set.timeToLastInstanceKVHitMilliseconds = max(0, (firstKVHitByInstance.values.max() ?? windowStart) - windowStart)
         }
         return set
+    }
+
+    /// Time from `start` to the first KV hit among the requests sent at or after it that pass `filter`, whatever
+    /// their phase (NaN when none came).
+    public func firstKVHit(after start: Double, where filter: (RequestRecord) -> Bool = { _ in true }) -> Double {
+        var first = Double.nan
+        for record in records where record.outcome == .kv && record.startMilliseconds >= start && filter(record) {
+            let elapsed = record.startMilliseconds - start
+            if first.isNaN || elapsed < first { first = elapsed }
+        }
+        return first
     }
 
     /// The run cut into `buckets` slices of consecutive trace positions.

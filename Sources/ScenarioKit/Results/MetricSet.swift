@@ -48,6 +48,26 @@ public struct MetricSet: Sendable, Hashable, Codable {
     public var crossInstanceRequests: Int = 0
     /// Cross-instance requests served by KV.
     public var crossInstanceKVHits: Int = 0
+    /// Answers the cache marked stale (fail-safe: the origin failed or was slow).
+    public var staleAnswers: Int = 0
+    /// Requests that spent at least the KV deadline in the cache: they waited for the KV tier in vain.
+    public var deadlineWaits: Int = 0
+    /// The 99th percentile of the cache's own time per request among requests sent while their instance's
+    /// circuit breaker was open (NaN when there was none): what a request costs once the breaker has opened.
+    public var openCircuitOverheadP99Milliseconds: Double = .nan
+    /// Requests sent while their instance's breaker was open or half-open.
+    public var openCircuitRequests: Int = 0
+    /// The 99th percentile of the cache's own time per request (latency minus origin time), every request.
+    public var cacheOverheadP99Milliseconds: Double = .nan
+    /// Time from the window's start to the first KV hit among requests sent at or after it, in this window or
+    /// a later one (NaN when none came): recovery in time, not bounded by the window's length.
+    public var firstKVHitAfterMilliseconds: Double = .nan
+    /// KV writes kept for replay (failed, or refused by the open breaker), from the caches' statistics.
+    public var writesQueued: Double = .nan
+    /// Kept writes handed back to the KV tier once it answered again.
+    public var writesReplayed: Double = .nan
+    /// Kept writes dropped (replaced by a newer write of the key, expired, over a bound, or invalidated).
+    public var writesDropped: Double = .nan
     /// The modes of the serving instances.
     public var modes: [String] = []
     /// Time from the start of the window to the first request answered by KV (NaN when none was).
@@ -157,6 +177,15 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .connectsPerSecond: return connectsPerSecond
         case .runnerCPUSeconds: return runnerCPUSeconds
         case .redisCPUSeconds: return redisCPUSeconds
+        case .staleAnswers: return Double(staleAnswers)
+        case .deadlineWaits: return Double(deadlineWaits)
+        case .openCircuitOverheadP99Ms: return openCircuitOverheadP99Milliseconds
+        case .openCircuitRequests: return Double(openCircuitRequests)
+        case .cacheOverheadP99Ms: return cacheOverheadP99Milliseconds
+        case .firstKVHitAfterMs: return firstKVHitAfterMilliseconds
+        case .writesQueued: return writesQueued
+        case .writesReplayed: return writesReplayed
+        case .writesDropped: return writesDropped
         case .timeToKVHitAfterClusterActionMs: return timeToKVHitAfterClusterActionMilliseconds
         case .minPrimaryKeyShare: return minPrimaryKeyShare
         case .stalenessWindowP50Ms: return Self.percentile(stalenessWindowsMilliseconds, 0.50)

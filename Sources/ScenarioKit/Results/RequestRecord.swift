@@ -42,6 +42,15 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var mode: String
     /// Whether this was the first request of its instance (a cold start).
     public var isColdStart: Bool
+    /// Whether the cache marked the answer stale (fail-safe).
+    public var isStale = false
+    /// Whether the instance's circuit breaker was open (or half-open) when the request was sent.
+    public var circuitOpenAtStart = false
+    /// Whether the request spent at least the KV deadline in the cache: it waited for the KV tier in vain.
+    public var waitedForDeadline = false
+    /// Whether the answer came from another caller's concurrent computation (single-flight): the request's
+    /// wait was for that origin call, which its own origin time does not show.
+    public var sharedComputation = false
 
     /// Creates a record.
     public init(

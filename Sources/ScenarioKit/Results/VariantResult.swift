@@ -26,6 +26,8 @@ public struct VariantResult: Sendable, Hashable, Codable {
     public var durationSeconds: Double
     /// The requests of each instance slot (empty for a run without Redis).
     public var instances: [InstanceResult]
+    /// Every change of an instance's circuit breaker state, in time order.
+    public var circuitTransitions: [CircuitTransition] = []
     /// Per-node traffic of the Redis Cluster (empty unless `backend: redis-cluster`).
     public var clusterNodes: [ClusterNodeResult] = []
 

@@ -14,6 +14,8 @@ struct RequestContext: Sendable {
     let limit: Duration
     /// Old answers after an `invalidate` are measured there (a staleness window) rather than counted wrong.
     var staleness: StalenessTracker?
+    /// The KV deadline in milliseconds: a request that spent this long in the cache waited for it.
+    let kvDeadlineMilliseconds: Double
 
     /// Sends the request through the instance's `getOrCompute`, times it and checks the answer.
     func execute() async -> RequestRecord {
@@ -26,6 +28,7 @@ struct RequestContext: Sendable {
         let ttl = ttl
         // The knowledge base may change during the request (`kb-update`): either version is then right.
         let versionAtStart = origin.version(of: question)
+        let circuitAtStart = cache.circuitState
         let outcome: Result<CacheResult, any Error>? = await FirstResult.value(within: limit) {
             do {
                 let result = try await cache.getOrCompute(question, ttl: ttl) {
@@ -55,6 +58,7 @@ struct RequestContext: Sendable {
             originMilliseconds: measured.milliseconds, unscaledOriginMilliseconds: measured.unscaled, outcome: .failed,
             responder: measured.responder, kvError: nil, wrongAnswer: nil, failure: nil, mode: mode,
             isColdStart: isColdStart)
+        record.circuitOpenAtStart = circuitAtStart == .open || circuitAtStart == .halfOpen
         switch outcome {
         case nil:
             record.failure = "no answer within \(limit)"
@@ -78,6 +82,9 @@ struct RequestContext: Sendable {
                 record.responder = shared.responder
             }
             record.kvError = result.kvError?.name
+            record.isStale = result.isStale
+            record.sharedComputation = result.sharedComputation
+            record.waitedForDeadline = record.cacheOverheadMilliseconds >= kvDeadlineMilliseconds
             if case .wrong(let reason) = oracle.check(
                 question: question, answer: result.entry, isStale: result.isStale, versionAtStart: versionAtStart),
                 staleness?.isCoveredStaleAnswer(

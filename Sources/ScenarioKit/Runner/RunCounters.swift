@@ -17,6 +17,10 @@ struct RunCounters: Sendable {
     var backgroundWritesLost = 0
     /// KV errors of every class but `not_configured`.
     var kvErrors = 0
+    /// KV writes kept for replay after failing (or being refused by the open breaker), replayed, and dropped.
+    var writesQueued = 0
+    var writesReplayed = 0
+    var writesDropped = 0
     /// Connections the fault proxies accepted (every connect and reconnect of every instance).
     var acceptedConnections = 0
     /// CPU time (user + system) of the runner's process, which hosts the caches and the proxies.
@@ -55,6 +59,9 @@ struct RunCounters: Sendable {
         metrics.malformedEntries = Double(malformedEntries - earlier.malformedEntries)
         metrics.backgroundWritesLost = Double(backgroundWritesLost - earlier.backgroundWritesLost)
         metrics.kvErrors = Double(kvErrors - earlier.kvErrors)
+        metrics.writesQueued = Double(writesQueued - earlier.writesQueued)
+        metrics.writesReplayed = Double(writesReplayed - earlier.writesReplayed)
+        metrics.writesDropped = Double(writesDropped - earlier.writesDropped)
         metrics.proxyConnectionsAccepted = Double(acceptedConnections - earlier.acceptedConnections)
         metrics.connectsPerSecond = milliseconds > 0 ? metrics.proxyConnectionsAccepted / (milliseconds / 1000) : .nan
         metrics.runnerCPUSeconds = runnerCPUSeconds - earlier.runnerCPUSeconds

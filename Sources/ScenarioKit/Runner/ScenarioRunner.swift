@@ -178,6 +178,8 @@ public struct ScenarioRunner: Sendable {
             "redisConnections": String(topology.redisConnections),
             "routing": topology.routing.rawValue,
             "proxies": topology.proxies.rawValue,
+            "circuitBreaker": topology.circuitBreaker
+                ? "default" + (topology.breakerAuthCoolDownMilliseconds.map { ", auth cool-down \($0) ms" } ?? "") : "off",
             "questions": String(workload.questions),
             "zipfExponent": ScenarioMetric.format(workload.zipfExponent),
             "requests": String(workload.requests),

@@ -90,6 +90,7 @@ final class VariantRunner {
     var backplaneProxy: ProxyEndpoint?
     /// The staleness windows after `invalidate` events.
     let staleness = StalenessTracker()
+    private let circuitWatcher: CircuitWatcher
 
     init(
         scenario: Scenario, label: String, redis: RedisSide?, cluster: ClusterSide? = nil, trace: RequestTrace,
@@ -108,6 +109,7 @@ final class VariantRunner {
         self.progress = progress
         self.kvConfigured = redis != nil || cluster != nil
         self.start = clock.now
+        self.circuitWatcher = CircuitWatcher(start: start)
     }
 
     private var elapsedMilliseconds: Double { Self.milliseconds(clock.now - start) }
@@ -124,12 +126,19 @@ final class VariantRunner {
             kvDeadline: .milliseconds(scenario.kvDeadlineMilliseconds),
             defaultTTL: .seconds(scenario.workload.ttlSeconds),
             memory: MemoryTier.Limits(maximumEntries: scenario.topology.memoryMaximumEntries, maximumBytes: 256 << 20),
-            // Off in scenarios for now: with it on (200 ms probes) kv-failing's recovered KV-hit share fell
-            // to 0.52–0.71 and server-faults' connect-fast-again phase saw no KV hit on its last instance;
-            // tuning it against those scenarios is open work (issue 11, item 5).
-            circuitBreaker: .disabled,
+            circuitBreaker: breakerPolicy,
             softTimeout: scenario.topology.softTimeoutMilliseconds.map { .milliseconds($0) })
             .withReadStrategy(of: scenario.topology)
+    }
+
+    /// The library's default breaker, unless the scenario turns it off or sets the authentication cool-down.
+    private var breakerPolicy: CircuitBreakerPolicy {
+        guard scenario.topology.circuitBreaker else { return .disabled }
+        var policy = CircuitBreakerPolicy()
+        if let milliseconds = scenario.topology.breakerAuthCoolDownMilliseconds {
+            policy.authenticationCoolDown = .milliseconds(milliseconds)
+        }
+        return policy
     }
 
     var redisConfiguration: RedisStore.Configuration {
@@ -175,6 +184,7 @@ final class VariantRunner {
             environment, configuration: cacheConfiguration, redisConfiguration: redisConfiguration, logger: cacheLogger)
         defer { nextInstanceID += 1 }
         slotOfInstance[nextInstanceID] = slot
+        circuitWatcher.watch(instance: nextInstanceID, cache: cache)
         return CacheInstance(id: nextInstanceID, slot: slot, cache: cache)
     }
 
@@ -226,6 +236,9 @@ final class VariantRunner {
             return makeResult(statistics: CacheStatisticsSummary(), endCounters: RunCounters(), durationSeconds: 0)
         }
         phaseCounters = [await readCounters()]
+        let watcher = circuitWatcher
+        let watching = Task { await watcher.run() }
+        defer { watching.cancel() }
         let timeline = scenario.timeline
         var nextEvent = 0
         let concurrency = scenario.workload.concurrency
@@ -258,7 +271,8 @@ final class VariantRunner {
                 let context = RequestContext(
                     request: request, instance: instance, phase: phases.count - 1, isColdStart: served == 0,
                     mode: instance.cache.mode, origin: origin, oracle: oracle, start: start,
-                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit, staleness: staleness)
+                    ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit, staleness: staleness,
+                    kvDeadlineMilliseconds: Double(scenario.kvDeadlineMilliseconds))
                 group.addTask { await context.execute() }
                 inFlight += 1
                 dispatched += 1
@@ -277,6 +291,7 @@ final class VariantRunner {
             }
         }
         for instance in live + retired { await instance.cache.waitForBackgroundWrites() }
+        circuitWatcher.poll()
         for action in backgroundActions {
             if let failure = await action.value {
                 events.append(AppliedEvent(
@@ -511,6 +526,9 @@ final class VariantRunner {
             counters.malformedEntries += statistics.malformedEntries
             counters.backgroundWritesLost += statistics.backgroundWriteFailures + statistics.backgroundWritesDropped
             counters.kvErrors += statistics.kvErrorsByClass.filter { $0.key != "not_configured" }.values.reduce(0, +)
+            counters.writesQueued += statistics.pendingWritesQueued
+            counters.writesReplayed += statistics.pendingWritesReplayed
+            counters.writesDropped += statistics.pendingWritesDropped
         }
         if let redis {
             for proxy in allProxyNames {
@@ -533,6 +551,7 @@ final class VariantRunner {
         for (index, phase) in phases.enumerated() {
             let phaseEnd = index + 1 < phases.count ? phases[index + 1].start : end
             var phaseMetrics = analyzer.metrics(since: phase.start) { $0.phase == index }
+            phaseMetrics.firstKVHitAfterMilliseconds = analyzer.firstKVHit(after: phase.start)
             let closing = index + 1 < phaseCounters.count ? phaseCounters[index + 1] : endCounters
             closing.difference(since: phaseCounters[index], milliseconds: phaseEnd - phase.start, into: &phaseMetrics)
             phaseResults.append(PhaseResult(
@@ -543,10 +562,12 @@ final class VariantRunner {
         for slot in 0..<nextSlot {
             func inSlot(_ record: RequestRecord) -> Bool { slotOfInstance[record.instance] == slot }
             let slotPhases = phases.enumerated().map { index, phase in
-                PhaseResult(
+                var slotMetrics = analyzer.metrics(since: phase.start) { $0.phase == index && inSlot($0) }
+                slotMetrics.firstKVHitAfterMilliseconds = analyzer.firstKVHit(after: phase.start, where: inSlot)
+                return PhaseResult(
                     name: phase.name, fault: phase.fault, startMilliseconds: phase.start,
                     endMilliseconds: index + 1 < phases.count ? phases[index + 1].start : end,
-                    metrics: analyzer.metrics(since: phase.start) { $0.phase == index && inSlot($0) })
+                    metrics: slotMetrics)
             }
             instanceResults.append(InstanceResult(
                 slot: slot, proxy: proxyBySlot[slot]?.name ?? redis?.sharedProxy?.name ?? "none",
@@ -568,11 +589,13 @@ final class VariantRunner {
             problems.append("origin counted \(calls.kb + calls.llm) calls but \(metrics.computed) requests were computed")
         }
         problems += events.compactMap { event in event.error.map { "event '\(event.description)' failed: \($0)" } }
-        return VariantResult(
+        var result = VariantResult(
             label: label, metrics: metrics, phases: phaseResults, timeSeries: analyzer.timeSeries(),
             requestSlices: analyzer.requestSlices(),
             cacheStatistics: statistics, originKBCalls: calls.kb, originLLMCalls: calls.llm,
             instancesCreated: nextInstanceID, events: events, problemSamples: Array(problems.prefix(8)),
             durationSeconds: durationSeconds, instances: instanceResults)
+        result.circuitTransitions = circuitWatcher.transitions
+        return result
     }
 }
