@@ -23,7 +23,7 @@ struct MemoryFirstParsingTests {
               - {afterRequests: 40, action: remove-toxic, target: backplane, name: timeout_downstream}
             expectations:
               - {metric: stalenessWindowP99Ms, max: 50}
-              - {metric: staleAnswers, min: 0}
+              - {metric: invalidatedAnswers, min: 0}
             """, file: "a.yaml")
         #expect(scenario.topology.readStrategy == .memoryFirst)
         #expect(scenario.topology.backplaneStalenessMilliseconds == 300)
@@ -32,7 +32,7 @@ struct MemoryFirstParsingTests {
         #expect(scenario.timeline[1].action == .invalidate(pattern: "faq:*", instance: 1, kbUpdate: 0.5))
         #expect(scenario.timeline[2].action == .invalidate(pattern: "*", instance: 0, kbUpdate: nil))
         #expect(!scenario.timeline[1].action.needsRedis)
-        #expect(scenario.expectations.map(\.metric) == [.stalenessWindowP99Ms, .staleAnswers])
+        #expect(scenario.expectations.map(\.metric) == [.stalenessWindowP99Ms, .invalidatedAnswers])
     }
 
     @Test func backplaneTargetNeedsMemoryFirstOverRedis() throws {

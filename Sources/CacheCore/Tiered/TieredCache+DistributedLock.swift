@@ -84,7 +84,7 @@ extension TieredCache {
                 let read = await readFromKV(cacheKey, store: store, epoch: invalidations.epoch, within: kvTimeLeft)
                 kvTimeLeft -= ContinuousClock.now - readStarted
                 switch read {
-                case .hit(let entry):
+                case .hit(let entry, _):
                     statisticsRecorder.recordLockOutcome("answered_by_other")
                     logger.debug("cache_lock_answered_by_other", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
                     return FlightAnswer(entry: entry, origin: .kv)
@@ -129,7 +129,7 @@ extension TieredCache {
         // The previous holder may have stored its answer and released the lock just after this
         // instance's lookup missed: look once more before paying for the origin (if KV time is left).
         if kvTimeLeft > .zero,
-           case .hit(let entry) = await readFromKV(cacheKey, store: lock.store, epoch: invalidations.epoch, within: kvTimeLeft) {
+           case .hit(let entry, _) = await readFromKV(cacheKey, store: lock.store, epoch: invalidations.epoch, within: kvTimeLeft) {
             statisticsRecorder.recordLockOutcome("answered_by_other")
             releaseInBackground(lock.store, lockKey: lock.key, token: lock.token, key: cacheKey, afterWrites: false)
             return FlightAnswer(entry: entry, origin: .kv)

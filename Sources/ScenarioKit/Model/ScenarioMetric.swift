@@ -131,7 +131,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     case stalenessWindowMaxMs
     /// Old answers served after an invalidation that covered them (each is inside a staleness window; an old
     /// answer not covered by an invalidation is a wrong answer).
-    case staleAnswers
+    case invalidatedAnswers
 
     /// Whether the metric compares against the memory-only baseline (needs `baseline: memory-only`).
     public var needsBaseline: Bool {
@@ -145,7 +145,7 @@ public enum ScenarioMetric: String, Sendable, Hashable, CaseIterable {
     public var isPhaseScopable: Bool {
         switch self {
         case .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction, .minPrimaryKeyShare: return false
-        case .stalenessWindowP50Ms, .stalenessWindowP99Ms, .stalenessWindowMaxMs, .staleAnswers: return false
+        case .stalenessWindowP50Ms, .stalenessWindowP99Ms, .stalenessWindowMaxMs, .invalidatedAnswers: return false
         default: return true
         }
     }

@@ -101,7 +101,7 @@ public struct MetricSet: Sendable, Hashable, Codable {
     /// ``ScenarioMetric/stalenessWindowP50Ms``); empty when the run had no `invalidate`.
     public var stalenessWindowsMilliseconds: [Double] = []
     /// Old answers served inside a staleness window (whole run only).
-    public var staleAnswers: Double = .nan
+    public var invalidatedAnswers: Double = .nan
 
     /// Creates an empty set.
     public init() {}
@@ -191,7 +191,7 @@ public struct MetricSet: Sendable, Hashable, Codable {
         case .stalenessWindowP50Ms: return Self.percentile(stalenessWindowsMilliseconds, 0.50)
         case .stalenessWindowP99Ms: return Self.percentile(stalenessWindowsMilliseconds, 0.99)
         case .stalenessWindowMaxMs: return stalenessWindowsMilliseconds.max() ?? .nan
-        case .staleAnswers: return staleAnswers
+        case .invalidatedAnswers: return invalidatedAnswers
         case .mode, .hitRateGain, .llmCallReduction, .meanLatencyReduction, .coldStartLatencyReduction:
             return nil
         }

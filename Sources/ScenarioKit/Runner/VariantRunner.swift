@@ -577,7 +577,7 @@ final class VariantRunner {
         endCounters.difference(since: phaseCounters[0], milliseconds: end, into: &metrics)
         if !staleness.isEmpty {
             metrics.stalenessWindowsMilliseconds = staleness.windows
-            metrics.staleAnswers = Double(staleness.staleAnswers)
+            metrics.invalidatedAnswers = Double(staleness.staleAnswers)
         }
         let calls = origin.callCounts
         var problems = records.compactMap { record -> String? in
