@@ -11,10 +11,13 @@ import Synchronization
 final class CircuitBreakingKVStore: KVStore {
     let wrapped: any KVStore
     let breaker: CircuitBreaker
+    /// The wrapped store as a ``KVNodeRouting`` (cast once): while it routes across nodes, the breaker stands aside.
+    private let nodeRouting: (any KVNodeRouting)?
 
     init(wrapping store: any KVStore, breaker: CircuitBreaker) {
         self.wrapped = store
         self.breaker = breaker
+        self.nodeRouting = store as? any KVNodeRouting
     }
 
     var backendName: String { wrapped.backendName }
@@ -75,6 +78,7 @@ final class CircuitBreakingKVStore: KVStore {
     }
 
     func guarded<T: Sendable>(_ call: @escaping @Sendable () async throws(KVError) -> T) async throws(KVError) -> T {
+        if let nodeRouting, nodeRouting.routesAcrossNodes { return try await call() }
         let ticket: CircuitBreaker.Ticket
         switch breaker.admit() {
         case .success(let admitted): ticket = admitted

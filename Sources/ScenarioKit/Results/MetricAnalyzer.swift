@@ -87,7 +87,9 @@ public struct MetricAnalyzer: Sendable {
             case .memory: set.memoryHits += 1
             case .computed:
                 set.computed += 1
-                if record.responder == .llm { set.llmCalls += 1 } else if record.responder == .kb { set.kbCalls += 1 }
+                if record.calledOrigin {
+                    if record.responder == .llm { set.llmCalls += 1 } else if record.responder == .kb { set.kbCalls += 1 }
+                }
             case .failed: set.failedRequests += 1
             }
             if record.wrongAnswer != nil { set.wrongAnswers += 1 }
@@ -163,7 +165,7 @@ public struct MetricAnalyzer: Sendable {
             let slot = min(slices.count - 1, record.index / size)
             slices[slot].requests += 1
             if record.isHit { slices[slot].hits += 1 }
-            if record.outcome == .computed, record.responder == .llm { slices[slot].llmCalls += 1 }
+            if record.outcome == .computed, record.calledOrigin, record.responder == .llm { slices[slot].llmCalls += 1 }
             slices[slot].planLatencySumMilliseconds += record.planEquivalentLatencyMilliseconds
         }
         return slices

@@ -51,6 +51,9 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     /// Whether the answer came from another caller's concurrent computation (single-flight): the request's
     /// wait was for that origin call, which its own origin time does not show.
     public var sharedComputation = false
+    /// Whether this request's own `compute` called the origin (a follower that shared another request's
+    /// computation did not, although its `responder` names the call it waited for): origin calls count these.
+    public var calledOrigin = false
 
     /// Creates a record.
     public init(

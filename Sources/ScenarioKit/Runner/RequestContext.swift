@@ -59,6 +59,7 @@ struct RequestContext: Sendable {
             responder: measured.responder, kvError: nil, wrongAnswer: nil, failure: nil, mode: mode,
             isColdStart: isColdStart)
         record.circuitOpenAtStart = circuitAtStart == .open || circuitAtStart == .halfOpen
+        record.calledOrigin = measured.responder != nil
         switch outcome {
         case nil:
             record.failure = "no answer within \(limit)"

@@ -146,6 +146,14 @@ public final class RedisClusterDetectingStore: KVStore {
         }
     }
 
+    /// ``run(_:)`` for ``KVLocking``: both the one-node store and the cluster store hold locks.
+    func runLocking<Value>(_ body: (any KVLocking) async throws(KVError) -> Value) async throws(KVError) -> Value {
+        try await run { (store: any KVStore) throws(KVError) in
+            guard let locking = store as? any KVLocking else { throw KVError(.unavailable, "the KV store cannot hold locks") }
+            return try await body(locking)
+        }
+    }
+
     private static func showsCluster(_ error: KVError) -> Bool {
         guard error.code == .serverError else { return false }
         switch error.serverErrorPrefix {
