@@ -41,8 +41,10 @@ extension TieredCache {
     ) async throws -> FlightAnswer {
         // A computation of this key may have ended between this caller's lookup and its joining the
         // flight: its answer is in memory already.
+        // Not when memory-first memory is untrusted (the backplane is down): the copy may be one another
+        // instance invalidated, which is why the lookup went to KV and missed.
         let now = ContinuousClock.now
-        if let read = memory.read(cacheKey.normalized, now: now), !read.isStale(at: now) {
+        if memoryUsable(afterKVMiss: true, now: now), let read = memory.read(cacheKey.normalized, now: now), !read.isStale(at: now) {
             return FlightAnswer(entry: read.entry, origin: .memory)
         }
         let policy = configuration.distributedLock
