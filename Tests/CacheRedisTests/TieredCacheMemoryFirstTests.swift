@@ -87,6 +87,35 @@ struct TieredCacheMemoryFirstTests {
         await cache.shutdown()
     }
 
+    @Test("a killed subscriber: after the bound, getOrCompute computes instead of serving an invalidated memory copy")
+    func untrustedMemoryIsNotServedByGetOrCompute() async throws {
+        let server = try await RedisServer.start(options: .init(aclUser: ("backplane", "bp-secret")))
+        defer { server.cleanUp() }
+        let bound = Duration.milliseconds(300)
+        let writer = try makeCache(server, staleness: bound)
+        let reader = try makeCache(server, subscriberURL: "redis://backplane:bp-secret@127.0.0.1:\(server.port)", staleness: bound)
+        #expect(await Poll.until { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
+        await writer.set("q", CacheEntry(text: "v1", source: .kb))
+        await writer.waitForBackgroundWrites()
+        #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 1 })
+        _ = await reader.lookup("q")
+        #expect(await reader.lookup("q").tier == .memory)
+
+        _ = try await server.command(["ACL", "SETUSER", "backplane", "off"])
+        _ = try await server.command(["CLIENT", "KILL", "TYPE", "pubsub"])
+        _ = await writer.invalidate("*")
+        // Past the bound the reader no longer trusts memory: the KV miss must lead to a computation
+        // (before the fix, the computation's own memory check answered with the invalidated v1).
+        // Its last confirmation was sent before the kill, so once the bound has passed since then, it has lapsed.
+        try await Task.sleep(for: bound + .milliseconds(300))
+        let answer = try await reader.getOrCompute("q") { CacheEntry(text: "v2", source: .llm) }
+        #expect(answer.entry.text == "v2")
+        #expect(answer.origin == .computed)
+        _ = try await server.command(["ACL", "SETUSER", "backplane", "on"])
+        await writer.shutdown()
+        await reader.shutdown()
+    }
+
     @Test("a killed subscriber: memory trusted only within the staleness bound, then KV first, then a resync")
     func killedSubscriberBoundsStaleness() async throws {
         let server = try await RedisServer.start(options: .init(aclUser: ("backplane", "bp-secret")))
