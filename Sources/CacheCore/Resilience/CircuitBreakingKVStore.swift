@@ -59,17 +59,24 @@ final class CircuitBreakingKVStore: KVStore {
     }
 
     /// The breaker's probe: a `PING` within `deadline`. A store that refuses at once because it is between
-    /// reconnection attempts (Redis fails fast while reconnecting) is asked again a little later until the
-    /// deadline: the tier may be back, and a probe failed only by the client's own reconnect backoff
-    /// reopened the breaker for a doubled cool-down (the cause of the slow recoveries seen in `kv-failing`).
-    static func probe(_ store: any KVStore, deadline: ContinuousClock.Instant) async -> CircuitBreakerStateMachine.Outcome {
+    /// reconnection attempts (Redis fails fast while reconnecting) is asked again every 25 ms for up to
+    /// `reconnectWait` (each `PING` still within the probe's own timeout): the tier may be back, and a probe
+    /// failed only by the client's own reconnect backoff reopened the breaker for another cool-down, so the
+    /// cache kept falling back after the store had reconnected (the cause of the slow recoveries seen in
+    /// `kv-failing`, and of `server-faults`' connect-fast-again phase ending before any KV hit). Polling a
+    /// store that refuses at once costs no network round trip, and no request waits on the probe.
+    static func probe(
+        _ store: any KVStore, deadline: ContinuousClock.Instant, reconnectWait: Duration = .seconds(2)
+    ) async -> CircuitBreakerStateMachine.Outcome {
         let retryInterval = Duration.milliseconds(25)
+        let attemptTimeout = max(deadline - ContinuousClock.now, retryInterval)
+        let refusedUntil = max(deadline, ContinuousClock.now + reconnectWait)
         while true {
             do throws(KVError) {
-                try await store.ping(deadline: deadline)
+                try await store.ping(deadline: min(ContinuousClock.now + attemptTimeout, refusedUntil))
                 return .success
             } catch {
-                let refusedAtOnce = error.code == .connectionRefused && ContinuousClock.now + retryInterval < deadline
+                let refusedAtOnce = error.code == .connectionRefused && ContinuousClock.now + retryInterval < refusedUntil
                 guard refusedAtOnce, (try? await Task.sleep(for: retryInterval)) != nil else {
                     return CircuitBreaker.outcome(of: error)
                 }
