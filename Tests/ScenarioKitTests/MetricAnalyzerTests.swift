@@ -9,11 +9,13 @@ struct MetricAnalyzerTests {
         _ index: Int, _ question: String, instance: Int, start: Double, latency: Double = 1, outcome: RequestRecord.Outcome,
         origin: Double = 0, kvError: String? = nil, wrong: String? = nil, phase: Int = 0, coldStart: Bool = false
     ) -> RequestRecord {
-        RequestRecord(
+        var copy = RequestRecord(
             index: index, question: question, instance: instance, phase: phase, startMilliseconds: start,
             latencyMilliseconds: latency, originMilliseconds: origin, unscaledOriginMilliseconds: origin * 50,
             outcome: outcome, responder: outcome == .computed ? .llm : nil, kvError: kvError, wrongAnswer: wrong,
             failure: outcome == .failed ? "boom" : nil, mode: "redis", isColdStart: coldStart)
+        copy.calledOrigin = outcome == .computed
+        return copy
     }
 
     @Test func countsHitsOptimumRepeatsAndCrossInstanceHits() {

@@ -6,11 +6,13 @@ import Testing
 @Suite("Origin calls per question")
 struct OriginCallMetricTests {
     private func record(_ index: Int, _ question: String, start: Double, outcome: RequestRecord.Outcome, computedBy: Bool = true) -> RequestRecord {
-        RequestRecord(
+        var copy = RequestRecord(
             index: index, question: question, instance: index % 2, phase: 0, startMilliseconds: start,
             latencyMilliseconds: 10, originMilliseconds: outcome == .computed ? 9 : 0, unscaledOriginMilliseconds: 0,
             outcome: outcome, responder: outcome == .computed && computedBy ? .kb : nil, kvError: nil, wrongAnswer: nil,
             failure: outcome == .failed ? "boom" : nil, mode: "redis", isColdStart: false)
+        copy.calledOrigin = outcome == .computed && computedBy
+        return copy
     }
 
     @Test("a herd computed once per question scores 1; a duplicate computation shows")
@@ -24,6 +26,10 @@ struct OriginCallMetricTests {
         let metrics = MetricAnalyzer(records: once).metrics()
         #expect(metrics.originCalls == 2 && metrics.distinctQuestions == 2)
         #expect(metrics.value(of: .originCallsPerQuestion) == 1)
+        // A follower that shared a computation names the call it waited for (its responder) but made none.
+        var follower = record(5, "a", start: 0, outcome: .computed)
+        follower.calledOrigin = false
+        #expect(MetricAnalyzer(records: once + [follower]).metrics().originCalls == 2)
         let twice = once + [record(4, "b", start: 2, outcome: .computed)]
         #expect(MetricAnalyzer(records: twice).metrics().value(of: .originCallsPerQuestion) == 1.5)
     }
