@@ -2,11 +2,11 @@ import CacheCore
 
 /// Locks for cross-instance single-flight, on the same pipelined connections as every other command.
 extension RedisStore: KVLocking {
-    /// `SET key token NX PX ttl`: `OK` takes the lock, null means another token holds it.
+    /// `EVAL` of ``KVLockScript/acquire`` (`SET key token NX PX ttl`, taking over a value without expiry): 1 takes the lock, 0 means another token holds it.
     public func acquireLock(_ key: String, token: String, ttl: Duration, deadline: ContinuousClock.Instant) async throws(KVError) -> Bool {
         let command = RedisCommand(
-            ["SET", key, token, "NX", "PX", String(KVLockScript.milliseconds(ttl))], expecting: .okOrNull)
-        return try await execute(command, deadline: deadline) != .null
+            ["EVAL", KVLockScript.acquire, "1", key, token, String(KVLockScript.milliseconds(ttl))], expecting: .integer)
+        return try await execute(command, deadline: deadline) == .integer(1)
     }
 
     /// `EVAL` of ``KVLockScript/compareAndDelete``: deletes the lock only while it holds `token`.

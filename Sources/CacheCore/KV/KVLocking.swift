@@ -20,6 +20,15 @@ public protocol KVLocking: KVStore {
 /// The Lua compare-and-delete every ``KVLocking`` store runs to release a lock: Redis runs a script
 /// atomically, so no other command can take the lock between the comparison and the delete.
 public enum KVLockScript {
+    /// `KEYS[1]`: the lock key; `ARGV[1]`: the owner's token; `ARGV[2]`: the lock's TTL in milliseconds.
+    /// Answers 1 when the lock is taken, 0 when another owner holds it. `SET NX PX`, except that a value
+    /// without an expiry at the lock key is taken over: every lock the cache makes expires, so such a value
+    /// was written by someone else (a foreign writer rewriting the namespace, seen in `foreign-writers`), and
+    /// leaving it would make every miss of that key wait the whole wait limit, forever.
+    public static let acquire =
+        "if redis.call('set',KEYS[1],ARGV[1],'NX','PX',ARGV[2]) then return 1 end "
+        + "if redis.call('pttl',KEYS[1])==-1 then redis.call('set',KEYS[1],ARGV[1],'PX',ARGV[2]) return 1 end return 0"
+
     /// `KEYS[1]`: the lock key; `ARGV[1]`: the owner's token. Answers 1 when deleted, 0 otherwise.
     public static let compareAndDelete =
         "if redis.call('get',KEYS[1])==ARGV[1] then return redis.call('del',KEYS[1]) else return 0 end"

@@ -81,10 +81,10 @@ extension TieredCache {
                 }
                 try? await Task.sleep(for: min(pause, left))
                 pause = min(pause * 2, policy.maximumPollInterval)
-                // Polls are not charged to the lookup's KV budget: while another instance computes, this caller
-                // would otherwise be calling the origin itself, so the wait costs it no more than computing
-                // (and `waitLimit` bounds it). Each poll still has the whole KV deadline of one operation.
-                let read = await readFromKV(cacheKey, store: store, epoch: invalidations.epoch, within: configuration.kvDeadline)
+                guard kvTimeLeft > .zero else { continue }
+                let readStarted = ContinuousClock.now
+                let read = await readFromKV(cacheKey, store: store, epoch: invalidations.epoch, within: kvTimeLeft)
+                kvTimeLeft -= ContinuousClock.now - readStarted
                 switch read {
                 case .hit(let entry, _):
                     statisticsRecorder.recordLockOutcome("answered_by_other")

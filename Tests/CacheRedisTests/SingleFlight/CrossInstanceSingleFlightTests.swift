@@ -162,6 +162,22 @@ struct CrossInstanceSingleFlightTests {
         await store.shutdown()
     }
 
+    @Test("a value without expiry at a lock key (a foreign writer's) is taken over; a live lock is not")
+    func foreignValueAtLockKeyIsTakenOver() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let store = RedisStore(endpoint: try RedisEndpoint(url: server.url), logger: logger)
+        var deadline: ContinuousClock.Instant { .now + .seconds(5) }
+        // As `foreign-writers`' garbage-everywhere phase does: every key of the namespace rewritten, no TTL.
+        _ = try await server.command(["SET", "herd:lock:{k}", "garbage"])
+        #expect(try await store.acquireLock("herd:lock:{k}", token: "A", ttl: .seconds(30), deadline: deadline))
+        #expect(respValue(try await server.command(["GET", "herd:lock:{k}"])) == "A")
+        let ttl = Int(respValue(try await server.command(["PTTL", "herd:lock:{k}"])) ?? "") ?? -1
+        #expect(ttl > 0 && ttl <= 30_000)
+        #expect(try await !store.acquireLock("herd:lock:{k}", token: "B", ttl: .seconds(30), deadline: deadline), "a live lock holds")
+        await store.shutdown()
+    }
+
     @Test("a lock key hashes to its entry's Redis Cluster slot, and entries never share a lock")
     func lockKeySlots() {
         let keys = ["q", "what is {KV}?", "a{b}c", "a{}b", "}{x}", "x}y", "{", "é{ü}", "plain question with spaces"]

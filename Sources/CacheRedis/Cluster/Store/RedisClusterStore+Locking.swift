@@ -3,11 +3,11 @@ import CacheCore
 /// Cross-instance single-flight on a cluster: the lock key carries the entry's hash tag (``KVLockKey``), so
 /// `SET NX PX` and the compare-and-delete `EVAL` go to the primary of the entry's own slot.
 extension RedisClusterStore: KVLocking {
-    /// Takes the lock `key` for `ttl` if nobody holds it (`SET key token NX PX ttl` on the slot's primary).
+    /// Takes the lock `key` for `ttl` if nobody holds it (``KVLockScript/acquire`` on the slot's primary).
     public func acquireLock(_ key: String, token: String, ttl: Duration, deadline: ContinuousClock.Instant) async throws(KVError) -> Bool {
         let command = RedisCommand(
-            ["SET", key, token, "NX", "PX", String(KVLockScript.milliseconds(ttl))], expecting: .okOrNull)
-        return try await execute(command, slot: ClusterSlot(key: key), deadline: deadline) != .null
+            ["EVAL", KVLockScript.acquire, "1", key, token, String(KVLockScript.milliseconds(ttl))], expecting: .integer)
+        return try await execute(command, slot: ClusterSlot(key: key), deadline: deadline) == .integer(1)
     }
 
     /// Releases the lock `key` only if `token` still holds it (``KVLockScript/compareAndDelete``).
