@@ -56,9 +56,13 @@ extension TieredCache {
         }
         let lockKey = KVLockKey.make(for: cacheKey.backendKey, namespace: configuration.namespace)
         let token = Self.lockToken()
-        let waitEnds = ContinuousClock.now + policy.waitLimit
-        var pause = policy.initialPollInterval
         var kvTimeLeft = configuration.kvDeadline - kvTimeSpent
+        // A waiter waits at most what is left of the KV deadline (and the policy's wait limit): the cache's
+        // own time stays within the deadline even when the holder's answer never lands (its primary killed
+        // in a failover, a foreign writer rewrote its lock), which otherwise cost waiters up to the lock's
+        // TTL (4.2 s in cluster-failover, 2.4 s in foreign-writers); past it, the waiter computes itself.
+        let waitEnds = ContinuousClock.now + min(policy.waitLimit, max(kvTimeLeft, .zero))
+        var pause = policy.initialPollInterval
         while true {
             guard kvTimeLeft > .zero else {
                 return try await computeWithoutLock(key, cacheKey, reason: "kv_slow", ttl: ttl, staleWindow: staleWindow, compute: compute)
