@@ -5,7 +5,8 @@
 /// origin call that costs seconds and money, and it never makes a request worse than computing locally —
 /// without a lock-capable store (``KVLocking``), with the KV tier failing or its breaker open, or when the
 /// lock cannot be taken, the instance computes itself. The price is a wait when a lock holder dies: the
-/// others wait up to ``ttl`` (the lock expires) before one of them computes.
+/// others wait up to what their lookup left of the KV deadline (never more than ``waitLimit``) before
+/// computing themselves.
 public struct DistributedLockPolicy: Sendable, Hashable {
     /// Whether instances coordinate through the KV tier at all; off, each instance computes its own misses
     /// (single-flight inside one process still applies).
