@@ -87,11 +87,9 @@ struct TieredCacheMemoryFirstTests {
         await cache.shutdown()
     }
 
-    @Test("a killed subscriber: after the bound, getOrCompute computes instead of serving an invalidated memory copy")
-    func untrustedMemoryIsNotServedByGetOrCompute() async throws {
-        let server = try await RedisServer.start(options: .init(aclUser: ("backplane", "bp-secret")))
-        defer { server.cleanUp() }
-        let bound = Duration.milliseconds(300)
+    /// A writer and a reader whose memory holds "q" = v1, the reader's subscriber then killed and unable to
+    /// come back (its ACL user disabled) until the test enables `backplane` again.
+    private func cutOffReader(_ server: RedisServer, staleness bound: Duration) async throws -> (TieredCache, TieredCache) {
         let writer = try makeCache(server, staleness: bound)
         let reader = try makeCache(server, subscriberURL: "redis://backplane:bp-secret@127.0.0.1:\(server.port)", staleness: bound)
         #expect(await Poll.until { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
@@ -100,9 +98,17 @@ struct TieredCacheMemoryFirstTests {
         #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 1 })
         _ = await reader.lookup("q")
         #expect(await reader.lookup("q").tier == .memory)
-
         _ = try await server.command(["ACL", "SETUSER", "backplane", "off"])
         _ = try await server.command(["CLIENT", "KILL", "TYPE", "pubsub"])
+        return (writer, reader)
+    }
+
+    @Test("a killed subscriber: after the bound, getOrCompute computes instead of serving an invalidated memory copy")
+    func untrustedMemoryIsNotServedByGetOrCompute() async throws {
+        let server = try await RedisServer.start(options: .init(aclUser: ("backplane", "bp-secret")))
+        defer { server.cleanUp() }
+        let bound = Duration.milliseconds(300)
+        let (writer, reader) = try await cutOffReader(server, staleness: bound)
         _ = await writer.invalidate("*")
         // Past the bound the reader no longer trusts memory: the KV miss must lead to a computation
         // (before the fix, the computation's own memory check answered with the invalidated v1).
@@ -121,19 +127,7 @@ struct TieredCacheMemoryFirstTests {
         let server = try await RedisServer.start(options: .init(aclUser: ("backplane", "bp-secret")))
         defer { server.cleanUp() }
         let bound = Duration.milliseconds(500)
-        let writer = try makeCache(server, staleness: bound)
-        let reader = try makeCache(server, subscriberURL: "redis://backplane:bp-secret@127.0.0.1:\(server.port)", staleness: bound)
-        #expect(await Poll.until { writer.backplaneStatus().state == .subscribed && reader.backplaneStatus().state == .subscribed })
-
-        await writer.set("q", CacheEntry(text: "v1", source: .kb))
-        await writer.waitForBackgroundWrites()
-        #expect(await Poll.until { reader.backplaneStatus().messagesApplied >= 1 })
-        _ = await reader.lookup("q")
-        #expect(await reader.lookup("q").tier == .memory)
-
-        // The reader's subscriber cannot come back until the user is enabled again.
-        _ = try await server.command(["ACL", "SETUSER", "backplane", "off"])
-        _ = try await server.command(["CLIENT", "KILL", "TYPE", "pubsub"])
+        let (writer, reader) = try await cutOffReader(server, staleness: bound)
         let killed = ContinuousClock.now
         await writer.set("q", CacheEntry(text: "v2", source: .kb))
         await writer.waitForBackgroundWrites()
