@@ -97,7 +97,7 @@ final class RESTTransport: Sendable {
         do {
             let response = try await current.execute(request, deadline: deadline, logger: nil)
             status = response.status
-            bytes = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+            bytes = try await Self.collect(response.body, upTo: configuration.maximumResponseBytes, deadline: latest)
         } catch {
             resolveAll(batch, .failure(KVError(classifying: error)))
             return

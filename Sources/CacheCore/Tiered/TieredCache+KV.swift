@@ -263,6 +263,10 @@ extension TieredCache {
         metrics.recordFallback(operation: operation)
         metrics.recordLatency(elapsed, operation: operation, succeeded: false)
         metrics.recordError(error.code, operation: operation)
+        if error.code == .circuitOpen {
+            logCircuitRefusal(error, operation: operation, key: key, elapsed: elapsed)
+            return
+        }
         var metadata: Logger.Metadata = [
             "operation": "\(operation.rawValue)",
             "class": "\(error.code.name)",
@@ -271,10 +275,7 @@ extension TieredCache {
         ]
         if let key { metadata["key"] = "\(Self.loggable(key.normalized))" }
         if let prefix = error.serverErrorPrefix { metadata["server_error"] = "\(prefix)" }
-        if error.code == .circuitOpen {
-            // The breaker logs its transitions; each refused call is counted, never a warning of its own.
-            logger.debug("cache_kv_error", metadata: metadata)
-        } else if let suppressed = errorLogThrottle.admit(error.code) {
+        if let suppressed = errorLogThrottle.admit(error.code) {
             if suppressed > 0 { metadata["suppressed_since_last"] = "\(suppressed)" }
             logger.warning("cache_kv_error", metadata: metadata)
         } else {

@@ -85,3 +85,18 @@ extension TieredCache {
         logger.info("cache_kv_writes_replayed", metadata: ["writes": "\(writes.count)", "started": "\(started)"])
     }
 }
+
+extension TieredCache {
+    /// Logs a call the open breaker refused: at debug level, with its metadata built only when debug logging
+    /// is on. The breaker logs its transitions; each refused call is counted, never a warning of its own, and
+    /// costs no formatting (every request pays it for as long as the breaker is open).
+    func logCircuitRefusal(_ error: KVError, operation: CacheMetrics.Operation, key: CacheKey?, elapsed: Duration) {
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = [
+            "operation": "\(operation.rawValue)", "class": "\(error.code.name)",
+            "error": "\(error.message)", "elapsed_ms": "\(elapsed / .milliseconds(1))",
+        ]
+        if let key { metadata["key"] = "\(Self.loggable(key.normalized))" }
+        logger.debug("cache_kv_error", metadata: metadata)
+    }
+}

@@ -16,6 +16,8 @@ struct RequestContext: Sendable {
     var staleness: StalenessTracker?
     /// The KV deadline in milliseconds: a request that spent this long in the cache waited for it.
     let kvDeadlineMilliseconds: Double
+    /// Ended when the cache answers or asks the origin, whichever comes first (see ``PendingLookups``).
+    var lookup: PendingLookups.Lookup?
 
     /// Sends the request through the instance's `getOrCompute`, times it and checks the answer.
     func execute() async -> RequestRecord {
@@ -31,7 +33,10 @@ struct RequestContext: Sendable {
         let circuitAtStart = cache.circuitState
         let outcome: Result<CacheResult, any Error>? = await FirstResult.value(within: limit) {
             do {
+                let lookup = self.lookup
+                defer { lookup?.end() }
                 let result = try await cache.getOrCompute(question, ttl: ttl) {
+                    lookup?.end()
                     let computeStart = ContinuousClock.now
                     let call = try await origin.answer(question)
                     instance.originCalls.record(question, OriginCallLog.Call(

@@ -91,6 +91,8 @@ final class VariantRunner {
     /// The staleness windows after `invalidate` events.
     let staleness = StalenessTracker()
     private let circuitWatcher: CircuitWatcher
+    /// The requests still looking up, which a fault lets finish before it goes in.
+    private let pendingLookups = PendingLookups()
 
     init(
         scenario: Scenario, label: String, redis: RedisSide?, cluster: ClusterSide? = nil, trace: RequestTrace,
@@ -272,7 +274,7 @@ final class VariantRunner {
                     request: request, instance: instance, phase: phases.count - 1, isColdStart: served == 0,
                     mode: instance.cache.mode, origin: origin, oracle: oracle, start: start,
                     ttl: .seconds(scenario.workload.ttlSeconds), limit: requestLimit, staleness: staleness,
-                    kvDeadlineMilliseconds: Double(scenario.kvDeadlineMilliseconds))
+                    kvDeadlineMilliseconds: Double(scenario.kvDeadlineMilliseconds), lookup: pendingLookups.begin())
                 group.addTask { await context.execute() }
                 inFlight += 1
                 dispatched += 1
@@ -358,6 +360,8 @@ final class VariantRunner {
     private func apply(
         _ event: TimelineEvent, group: inout TaskGroup<RequestRecord>, inFlight: inout Int
     ) async {
+        // A fault meets the requests sent after it: those sent before finish their lookups first.
+        if event.fault { await pendingLookups.settle(within: .milliseconds(25)) }
         let startedAt = elapsedMilliseconds
         var failure: String?
         var description = event.action.description + (event.target == .all ? "" : " on \(event.target)")
