@@ -36,6 +36,8 @@ struct ClusterTLSTests {
         let cluster = try SharedRedisCluster.require()
         let url = cluster.url(node: 1) + query
         #expect(url.hasPrefix("rediss://"))
+        // A TLS-only node's own URL is a rediss:// one with the CA.
+        #expect(try RedisEndpoint(url: cluster.servers[1].url).tls != nil)
         let namespace = query.isEmpty ? "tlsauto" : "tlsforced"
         let configuration = CacheConfiguration(namespace: namespace)
         let writer = TieredCache.fromEnvironment(["KV_URL": url], configuration: configuration, logger: Self.logger)
