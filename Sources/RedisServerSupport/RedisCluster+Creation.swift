@@ -43,7 +43,8 @@ extension RedisCluster {
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
         do {
             try RedisServer.recordOwner(in: configDirectory)
-            let nodes = try await startNodes(options: options, configDirectory: configDirectory, logger: logger)
+            let certificates = try await makeCertificates(options, in: configDirectory)
+            let nodes = try await startNodes(options: options, configDirectory: configDirectory, tls: certificates, logger: logger)
             return RedisClusterNodes(
                 options: options, servers: nodes.map(\.server), busPorts: nodes.map(\.busPort), configDirectory: configDirectory)
         } catch {
@@ -53,14 +54,16 @@ extension RedisCluster {
     }
 
     /// The nodes, side by side; stops the ones that started if any failed.
-    private static func startNodes(options: Options, configDirectory: URL, logger: Logger) async throws -> [(server: RedisServer, busPort: Int)] {
+    private static func startNodes(
+        options: Options, configDirectory: URL, tls: TLSTestCertificates?, logger: Logger
+    ) async throws -> [(server: RedisServer, busPort: Int)] {
         let started = try await withTaskGroup(of: (Int, Result<(server: RedisServer, busPort: Int), any Error>).self) { group in
             for number in 0..<options.nodeCount {
                 group.addTask {
                     do {
                         let include = configDirectory.appendingPathComponent("node-\(number).conf")
                         try Data().write(to: include)
-                        return (number, .success(try await startNode(options: options, include: include, logger: logger)))
+                        return (number, .success(try await startNode(options: options, include: include, tls: tls, logger: logger)))
                     } catch {
                         return (number, .failure(error))
                     }
@@ -90,7 +93,7 @@ extension RedisCluster {
             nodes[number].server.cleanUp()
             let include = configDirectory.appendingPathComponent("node-\(number).conf")
             do {
-                nodes[number] = try await startNode(options: options, include: include, logger: logger)
+                nodes[number] = try await startNode(options: options, include: include, tls: tls, logger: logger)
             } catch {
                 for (other, node) in nodes.enumerated() where other != number { node.server.cleanUp() }
                 throw error

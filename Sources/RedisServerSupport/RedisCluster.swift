@@ -27,16 +27,19 @@ public final class RedisCluster: Sendable {
         public var nodeTimeout: Duration
         /// Further redis-server arguments for every node.
         public var extraArguments: [String]
+        /// Every node TLS only, with the cluster bus and replication over TLS too (`RedisCluster+TLS.swift`).
+        public var tls: Bool
 
         /// Creates options; the defaults are 3 primaries without replicas and a 1 s node timeout.
         public init(
             primaries: Int = 3, replicasPerPrimary: Int = 0, nodeTimeout: Duration = .milliseconds(1000),
-            extraArguments: [String] = []
+            extraArguments: [String] = [], tls: Bool = false
         ) {
             self.primaries = primaries
             self.replicasPerPrimary = replicasPerPrimary
             self.nodeTimeout = nodeTimeout
             self.extraArguments = extraArguments
+            self.tls = tls
         }
 
         /// The number of nodes.
@@ -114,9 +117,9 @@ public final class RedisCluster: Sendable {
                 announced.append(port)
                 if port != server.port {
                     // In the included file for later starts, and set now on the running node.
-                    try "cluster-announce-port \(port)\n".write(
+                    try "\(options.announcedPortSetting) \(port)\n".write(
                         to: configDirectory.appendingPathComponent("node-\(number).conf"), atomically: true, encoding: .utf8)
-                    try await server.expectOK(["CONFIG", "SET", "cluster-announce-port", String(port)])
+                    try await server.expectOK(["CONFIG", "SET", options.announcedPortSetting, String(port)])
                 }
             }
             let cluster = RedisCluster(
@@ -133,7 +136,9 @@ public final class RedisCluster: Sendable {
 
     /// One node: a bus port chosen here (`cluster-port`, not the default port + 10000, which could fall in
     /// the kernel's ephemeral range) and announced as it is.
-    static func startNode(options: Options, include: URL, logger: Logger) async throws -> (server: RedisServer, busPort: Int) {
+    static func startNode(
+        options: Options, include: URL, tls: TLSTestCertificates?, logger: Logger
+    ) async throws -> (server: RedisServer, busPort: Int) {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let busPort = try freeLoopbackPort()
@@ -147,9 +152,9 @@ public final class RedisCluster: Sendable {
                 "--include", include.path,
                 // A replica's full sync would otherwise wait 5 s for more replicas to share the transfer.
                 "--repl-diskless-sync-delay", "0",
-            ] + options.extraArguments
+            ] + tlsNodeArguments(tls) + options.extraArguments
             do {
-                return (try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments), logger: logger), busPort)
+                return (try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments, tls: tls), logger: logger), busPort)
             } catch {
                 lastError = error
             }
