@@ -30,12 +30,6 @@ extension RedisCluster {
     static func tlsNodeArguments(_ certificates: TLSTestCertificates?) -> [String] {
         certificates == nil ? [] : ["--tls-cluster", "yes", "--tls-replication", "yes"]
     }
-
-    /// The arguments that make `redis-cli` speak TLS to the nodes and trust their CA; empty for a plain cluster.
-    /// Every `redis-cli` run against the nodes' announced ports needs them.
-    var redisCLITLSArguments: [String] {
-        tlsCertificates.map { ["--tls", "--cacert", $0.caPath] } ?? []
-    }
 }
 
 extension RedisCluster.Options {

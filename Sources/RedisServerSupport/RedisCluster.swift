@@ -3,16 +3,18 @@ import Logging
 
 /// A private Redis Cluster for tests and scenarios: `primaries × (1 + replicasPerPrimary)` redis-servers in
 /// cluster mode, each a ``RedisServer`` (own temporary directory, free loopback ports, orphans reaped),
-/// joined with `redis-cli --cluster create … --cluster-replicas N --cluster-yes`, and started only once every
-/// node reports `cluster_state:ok` and all agree on the slot map.
+/// started side by side and joined directly (slots, config epochs, `CLUSTER MEET`, `CLUSTER REPLICATE`: what
+/// `redis-cli --cluster create` does, without its one-second polls), and started only once every node reports
+/// `cluster_state:ok` and all agree on the slot map.
 ///
 /// Every node announces `127.0.0.1` and, when asked, a port other than its own: the port of a proxy in
 /// front of it, so that `MOVED`/`ASK` redirections and topology replies send clients through the proxies.
 /// The cluster bus (node to node, on a port of its own) is never proxied. Harness operations (creation,
 /// resharding, checks) talk to the servers' own ports, so a fault injected in a proxy cannot stall them.
 ///
-/// Nodes are numbered in start order; `redis-cli` makes the first `primaries` of them primaries, and
-/// ``layout()`` says who serves what at any time (failovers change roles).
+/// Nodes are numbered; the first `primaries` of them start as primaries (slots split as `redis-cli` splits
+/// them), and replica `primaries + k` follows primary `k mod primaries`; ``layout()`` says who serves what at
+/// any time (failovers change roles).
 public final class RedisCluster: Sendable {
     /// How to build the cluster.
     public struct Options: Sendable {
@@ -47,7 +49,7 @@ public final class RedisCluster: Sendable {
     /// Decides the port node `node` (running on `serverPort`) announces, or nil to announce its own; called
     /// once per node after the servers are up and before the cluster is created, which is where a caller
     /// starts a proxy to `serverPort` and returns the proxy's port (it must accept connections from then
-    /// on: `redis-cli` checks the new cluster through the announced addresses).
+    /// on: clients reach the new cluster through the announced addresses).
     public typealias PortAnnouncer = @Sendable (_ node: Int, _ serverPort: Int) async throws -> Int?
 
     /// Why the cluster could not be built or did not reach the state an operation waits for.
@@ -93,28 +95,20 @@ public final class RedisCluster: Sendable {
         options: Options = Options(), logger: Logger = Logger(label: "redis-cluster"),
         announcing announcer: PortAnnouncer? = nil
     ) async throws -> RedisCluster {
-        guard options.primaries >= 3, options.replicasPerPrimary >= 0 else {
-            throw ClusterError(description: "a Redis Cluster needs at least 3 primaries (got \(options.primaries))")
-        }
-        guard let cli = RedisServer.findExecutable("redis-cli") else {
-            throw ClusterError(description: "redis-cli not found on PATH; install it with `apt-get install -y redis-tools`")
-        }
-        RedisServer.reapOrphans(logger: logger)
-        let configDirectory = FileManager.default.temporaryDirectory
-            .appendingPathComponent(RedisServer.directoryPrefix + "cluster-" + UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
-        try RedisServer.recordOwner(in: configDirectory)
-        var servers: [RedisServer] = []
+        try await start(nodes: try await startNodes(options: options, logger: logger), logger: logger, announcing: announcer)
+    }
+
+    /// Creates the cluster from nodes started with ``startNodes(options:logger:)`` (their options) and waits until
+    /// it is healthy; stops the nodes if any step fails. The nodes belong to the cluster from then on.
+    public static func start(
+        nodes: RedisClusterNodes, logger: Logger = Logger(label: "redis-cluster"), announcing announcer: PortAnnouncer? = nil
+    ) async throws -> RedisCluster {
+        let options = nodes.options
+        let configDirectory = nodes.configDirectory
         do {
-            let certificates = try await makeCertificates(options, in: configDirectory)
-            for number in 0..<options.nodeCount {
-                let include = configDirectory.appendingPathComponent("node-\(number).conf")
-                try Data().write(to: include)
-                servers.append(try await startNode(options: options, include: include, tls: certificates, logger: logger))
-            }
             var nodeIDs: [String] = []
             var announced: [Int] = []
-            for (number, server) in servers.enumerated() {
+            for (number, server) in nodes.servers.enumerated() {
                 guard let id = RawRedisReply(try await server.command(["CLUSTER", "MYID"]))?.text, !id.isEmpty else {
                     throw ClusterError(description: "node \(number) did not tell its id")
                 }
@@ -129,23 +123,22 @@ public final class RedisCluster: Sendable {
                 }
             }
             let cluster = RedisCluster(
-                options: options, servers: servers, nodeIDs: nodeIDs, announcedPorts: announced,
+                options: options, servers: nodes.servers, nodeIDs: nodeIDs, announcedPorts: announced,
                 configDirectory: configDirectory, logger: logger)
-            try await cluster.create(cli: cli)
+            try await cluster.join(busPorts: nodes.busPorts, timeout: .seconds(30))
             try await cluster.waitUntilHealthy(timeout: .seconds(30))
             return cluster
         } catch {
-            servers.forEach { $0.cleanUp() }
-            try? FileManager.default.removeItem(at: configDirectory)
+            nodes.cleanUp()
             throw error
         }
     }
 
     /// One node: a bus port chosen here (`cluster-port`, not the default port + 10000, which could fall in
     /// the kernel's ephemeral range) and announced as it is.
-    private static func startNode(
+    static func startNode(
         options: Options, include: URL, tls: TLSTestCertificates?, logger: Logger
-    ) async throws -> RedisServer {
+    ) async throws -> (server: RedisServer, busPort: Int) {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let busPort = try freeLoopbackPort()
@@ -161,20 +154,12 @@ public final class RedisCluster: Sendable {
                 "--repl-diskless-sync-delay", "0",
             ] + tlsNodeArguments(tls) + options.extraArguments
             do {
-                return try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments, tls: tls), logger: logger)
+                return (try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments, tls: tls), logger: logger), busPort)
             } catch {
                 lastError = error
             }
         }
         throw lastError ?? ClusterError(description: "no cluster node started")
-    }
-
-    private func create(cli: String) async throws {
-        let addresses = servers.map { "127.0.0.1:\($0.port)" }
-        let arguments = redisCLITLSArguments + ["--cluster", "create"] + addresses + [
-            "--cluster-replicas", String(options.replicasPerPrimary), "--cluster-yes",
-        ]
-        try await RedisCLI.run(executable: cli, arguments: arguments, directory: servers[0].directory, timeout: .seconds(60))
     }
 
     /// Kills every node and removes their directories.

@@ -49,12 +49,17 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var results: [ScenarioResult] = []
+        var warmedUp: ClusterWarmUp?
         for (index, scenario) in scenarios.enumerated() {
             display.begin(scenario, index: index, of: scenarios.count)
-            let result = await runner.run(scenario)
+            // The next scenario's cluster nodes start while this one runs (see ScenarioRunner.warmUp).
+            let next = index + 1 < scenarios.count ? runner.warmUp(scenarios[index + 1]) : nil
+            let result = await runner.run(scenario, warmedUp: warmedUp)
+            warmedUp = next
             display.finish(result)
             results.append(result)
         }
+        await warmedUp?.discard()
         cleanup.cleanUpAll()
         let elapsed = clock.now - start
         let suite = SuiteResult(

@@ -1,3 +1,4 @@
+import Logging
 import Testing
 
 @testable import ScenarioKit
@@ -31,5 +32,46 @@ struct ClusterScenarioRunTests {
         #expect(primary.metrics.minPrimaryKeyShare.isFinite)
         #expect(result.configuration["cluster"] == "3 primaries × 0 replicas, cluster-node-timeout 1000 ms")
         #expect(cleanup.count == 0, "every node was released by the scenario")
+    }
+
+    @Test("a run given nodes started ahead (the suite's warm-up) forms its cluster from them", .timeLimit(.minutes(2)))
+    func runsOnNodesStartedAhead() async throws {
+        let scenario = try ScenarioParser.load(file: ScenarioSuiteLocation.scenariosDirectory + "/23-cluster-configured.yaml")
+        let cleanup = ProcessCleanup()
+        defer { cleanup.cleanUpAll() }
+        let runner = ScenarioRunner(options: ScenarioRunner.Options(quick: true, cleanup: cleanup))
+        let warmUp = try #require(runner.warmUp(scenario))
+        let result = await runner.run(scenario, warmedUp: warmUp)
+        #expect(warmUp.wasHandedOver, "the run used the nodes started ahead")
+        #expect(result.error == nil, "\(result.error ?? "")")
+        let primary = try #require(result.primary)
+        #expect(primary.metrics.failedRequests == 0)
+        #expect(primary.metrics.wrongAnswers == 0)
+        #expect(primary.clusterNodes.map(\.slots).reduce(0, +) == 16384)
+        #expect(primary.metrics.kvHitShare >= 0.95)
+        #expect(cleanup.count == 0, "every node was released by the scenario")
+    }
+
+    @Test("nodes started ahead for another cluster, or for a scenario without one, are stopped, not used")
+    func mismatchedWarmUpIsStopped() async throws {
+        let cleanup = ProcessCleanup()
+        defer { cleanup.cleanUpAll() }
+        let warmUp = ClusterWarmUp(
+            specification: ClusterSpecification(primaries: 3), logger: Logger(label: "test"), cleanup: cleanup)
+        #expect(await warmUp.take(for: ClusterSpecification(primaries: 3, replicasPerPrimary: 1)) == nil)
+        #expect(!warmUp.wasHandedOver)
+        #expect(cleanup.count == 0, "the unused nodes were stopped and released")
+        // Taken once only: a second taker starts its own.
+        #expect(await warmUp.take(for: ClusterSpecification(primaries: 3)) == nil)
+
+        let unused = ClusterWarmUp(specification: ClusterSpecification(primaries: 3), logger: Logger(label: "test"), cleanup: cleanup)
+        #expect(await unused.take(for: nil) == nil)
+        #expect(cleanup.count == 0)
+        let discarded = ClusterWarmUp(specification: ClusterSpecification(primaries: 3), logger: Logger(label: "test"), cleanup: cleanup)
+        await discarded.discard()
+        #expect(cleanup.count == 0)
+
+        let plain = try ScenarioParser.load(file: ScenarioSuiteLocation.scenariosDirectory + "/01-kv-configured.yaml")
+        #expect(ScenarioRunner(options: ScenarioRunner.Options(cleanup: cleanup)).warmUp(plain) == nil)
     }
 }

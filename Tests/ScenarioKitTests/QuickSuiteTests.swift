@@ -38,9 +38,13 @@ struct QuickSuiteTests {
         let cleanup = ProcessCleanup()
         defer { cleanup.cleanUpAll() }
         let runner = ScenarioRunner(options: ScenarioRunner.Options(quick: true, cleanup: cleanup))
-        for file in files {
-            let scenario = try ScenarioParser.load(file: file)
-            let result = await runner.run(scenario)
+        let scenarios = try files.map { try ScenarioParser.load(file: $0) }
+        var warmedUp: ClusterWarmUp?
+        for (index, scenario) in scenarios.enumerated() {
+            // As the CLI does: the next scenario's cluster nodes start while this one runs.
+            let next = index + 1 < scenarios.count ? runner.warmUp(scenarios[index + 1]) : nil
+            let result = await runner.run(scenario, warmedUp: warmedUp)
+            warmedUp = next
             var failed: [String] = []
             for outcome in result.expectations where !outcome.passed && !Self.releaseOnlyMetrics.contains(outcome.metric) {
                 let text = "\(outcome.expectation): measured \(outcome.measured), threshold \(outcome.threshold)"

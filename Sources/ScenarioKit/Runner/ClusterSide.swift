@@ -12,17 +12,37 @@ struct ClusterSide: Sendable {
     let proxies: ProxyRegistry
     let specification: ClusterSpecification
 
-    /// Starts the cluster, one proxy per node from `proxies`, and waits until it is healthy (cleaned up on failure).
-    static func start(
-        _ specification: ClusterSpecification, proxies: ProxyRegistry, logger: Logger
-    ) async throws -> ClusterSide {
-        let options = RedisCluster.Options(
+    /// The harness options of a scenario's cluster.
+    static func options(for specification: ClusterSpecification) -> RedisCluster.Options {
+        RedisCluster.Options(
             primaries: specification.primaries, replicasPerPrimary: specification.replicasPerPrimary,
             nodeTimeout: .milliseconds(specification.nodeTimeoutMilliseconds))
-        let cluster = try await RedisCluster.start(options: options, logger: logger) { node, serverPort in
-            try await proxies.createProxy(ProxyConfiguration(
-                name: proxyName(ofNode: node), listen: "127.0.0.1:0", upstream: "127.0.0.1:\(serverPort)")).listenPort
+    }
+
+    /// Starts the cluster — from `nodes` started ahead (a ``ClusterWarmUp``), or from new nodes when there are none
+    /// or they fail to join —, one proxy per node from `proxies`, and waits until it is healthy (cleaned up on
+    /// failure; nodes started ahead are registered with `cleanup`, and released from it when they fail).
+    static func start(
+        _ specification: ClusterSpecification, nodes: RedisClusterNodes? = nil, proxies: ProxyRegistry,
+        cleanup: ProcessCleanup, logger: Logger
+    ) async throws -> ClusterSide {
+        let announcer: RedisCluster.PortAnnouncer = { node, serverPort in
+            let name = proxyName(ofNode: node)
+            // A warmed-up attempt that failed may have left this node's proxy behind: the retry replaces it.
+            if (try? await proxies.proxy(named: name)) != nil { try await proxies.deleteProxy(named: name) }
+            return try await proxies.createProxy(ProxyConfiguration(
+                name: name, listen: "127.0.0.1:0", upstream: "127.0.0.1:\(serverPort)")).listenPort
         }
+        if let nodes {
+            do {
+                let cluster = try await RedisCluster.start(nodes: nodes, logger: logger, announcing: announcer)
+                return ClusterSide(cluster: cluster, proxies: proxies, specification: specification)
+            } catch {
+                for server in nodes.servers { cleanup.release(server) }
+                logger.warning("the nodes started ahead did not form a cluster; starting new ones", metadata: ["error": "\(error)"])
+            }
+        }
+        let cluster = try await RedisCluster.start(options: options(for: specification), logger: logger, announcing: announcer)
         return ClusterSide(cluster: cluster, proxies: proxies, specification: specification)
     }
 

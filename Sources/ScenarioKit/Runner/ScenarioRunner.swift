@@ -59,8 +59,16 @@ public struct ScenarioRunner: Sendable {
         return String(String.UnicodeScalarView(scalars))
     }
 
-    /// Runs one scenario. Never throws: a set-up failure is a failed result that says why.
-    public func run(_ original: Scenario) async -> ScenarioResult {
+    /// Starts in the background what `scenario` needs that is slow to start and cheap to keep — a Redis Cluster's
+    /// nodes —, for a later ``run(_:warmedUp:)`` of it; nil when it needs nothing of the kind. A suite calls it for
+    /// the next scenario as one begins. Give it to that run, or ``ClusterWarmUp/discard()`` it.
+    public func warmUp(_ scenario: Scenario) -> ClusterWarmUp? {
+        scenario.topology.cluster.map { ClusterWarmUp(specification: $0, logger: options.logger, cleanup: options.cleanup) }
+    }
+
+    /// Runs one scenario, with what ``warmUp(_:)`` started for it when given (anything it started for another
+    /// kind of scenario is stopped). Never throws: a set-up failure is a failed result that says why.
+    public func run(_ original: Scenario, warmedUp: ClusterWarmUp? = nil) async -> ScenarioResult {
         let scenario = original.prepared(quick: options.quick, seed: options.seed)
         let clock = ContinuousClock()
         let started = clock.now
@@ -77,10 +85,12 @@ public struct ScenarioRunner: Sendable {
         var clusterSide: ClusterSide?
         do {
             var redisSide: VariantRunner.RedisSide?
+            let warmNodes = await warmedUp?.take(for: scenario.topology.cluster)
             if let specification = scenario.topology.cluster {
                 let registry = ProxyRegistry(seed: scenario.workload.seed, logger: options.logger)
                 proxies = registry
-                let started = try await ClusterSide.start(specification, proxies: registry, logger: options.logger)
+                let started = try await ClusterSide.start(
+                    specification, nodes: warmNodes, proxies: registry, cleanup: options.cleanup, logger: options.logger)
                 clusterSide = started
                 for server in started.cluster.servers { options.cleanup.register(server) }
             } else if scenario.needsRedis {
