@@ -68,6 +68,10 @@ struct VercelKVStoreTests {
             return try await group.reduce(0, +)
         }
         #expect(mismatches == 0)
+        // Automatic pipelining: 200 callers at once share requests (at most 4 in flight).
+        let statistics = store.requestStatistics
+        #expect(statistics.commands == 200)
+        #expect(statistics.requests < statistics.commands, "\(statistics)")
         await store.shutdown()
         await fixture.stop()
     }
