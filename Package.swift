@@ -75,6 +75,7 @@ let package = Package(
         ),
         .target(
             name: "UpstashREST",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -5,7 +5,13 @@ import Synchronization
 ///
 /// There is no timer and no added delay: a command that finds a free slot leaves at once, alone. Batches
 /// form only under concurrency, exactly when sharing one round trip pays.
+///
+/// No task per batch either: `send` reports back through a callback (the HTTP client's event loop
+/// calls it when the response is handled), which takes the next batch and sends it from there.
 final class CommandBatcher: Sendable {
+    /// Performs one HTTP request for a batch, resolves every slot in it, then calls the completion.
+    typealias Send = @Sendable (_ batch: [PendingCommand], _ completion: @escaping @Sendable () -> Void) -> Void
+
     private struct State {
         var queue: [PendingCommand] = []
         var inFlight = 0
@@ -14,10 +20,9 @@ final class CommandBatcher: Sendable {
     private let state = Mutex(State())
     private let maximumInFlight: Int
     private let maximumBatchSize: Int
-    private let send: @Sendable ([PendingCommand]) async -> Void
+    private let send: Send
 
-    /// - `send`: performs one HTTP request for a batch and resolves every slot in it.
-    init(maximumInFlight: Int, maximumBatchSize: Int, send: @escaping @Sendable ([PendingCommand]) async -> Void) {
+    init(maximumInFlight: Int, maximumBatchSize: Int, send: @escaping Send) {
         self.maximumInFlight = max(1, maximumInFlight)
         self.maximumBatchSize = max(1, maximumBatchSize)
         self.send = send
@@ -35,30 +40,31 @@ final class CommandBatcher: Sendable {
         if let batch { start(batch) }
     }
 
-    private func start(_ first: [PendingCommand]) {
-        Task {
-            var batch = first
-            while true {
-                await send(batch)
-                let next: [PendingCommand]? = state.withLock { state in
-                    if let next = takeBatch(&state) { return next }
-                    state.inFlight -= 1
-                    return nil
-                }
-                guard let next else { return }
-                batch = next
+    private func start(_ batch: [PendingCommand]) {
+        send(batch) { [self] in
+            let next: [PendingCommand]? = state.withLock { state in
+                if let next = takeBatch(&state) { return next }
+                state.inFlight -= 1
+                return nil
             }
+            if let next { start(next) }
         }
     }
 
     /// Takes up to `maximumBatchSize` queued commands whose callers still wait (a command whose deadline
     /// passed while queued was already answered with a timeout, and is not sent).
     private func takeBatch(_ state: inout State) -> [PendingCommand]? {
-        state.queue.removeAll { $0.slot.isResolved }
         guard !state.queue.isEmpty else { return nil }
-        let count = min(maximumBatchSize, state.queue.count)
-        let batch = Array(state.queue.prefix(count))
-        state.queue.removeFirst(count)
-        return batch
+        var batch: [PendingCommand] = []
+        batch.reserveCapacity(min(maximumBatchSize, state.queue.count))
+        var taken = 0
+        for pending in state.queue {
+            taken += 1
+            if pending.slot.isResolved { continue }
+            batch.append(pending)
+            if batch.count == maximumBatchSize { break }
+        }
+        state.queue.removeFirst(taken)
+        return batch.isEmpty ? nil : batch
     }
 }

@@ -16,6 +16,10 @@ extension KVError {
             self = error
             return
         }
+        if let tooLarge = error as? ResponseAccumulator.ResponseTooBigError {
+            self.init(.protocolError, "the response body is longer than \(tooLarge.maxBodySize) bytes")
+            return
+        }
         if let client = error as? HTTPClientError {
             switch client {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout:

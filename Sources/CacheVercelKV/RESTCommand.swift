@@ -1,3 +1,4 @@
+import NIOCore
 import UpstashREST
 
 /// One Redis command as the REST tier sends it: arguments as raw bytes, serialised as a JSON array.
@@ -17,32 +18,39 @@ struct RESTCommand: Sendable {
     /// The command's name, for logs.
     var name: String { arguments.first.map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
-    /// Appends the command as a JSON array of strings.
-    func writeJSON(into output: inout [UInt8]) {
-        var strings: [String] = []
-        strings.reserveCapacity(arguments.count)
+    /// Appends the command as a JSON array of strings, straight from the argument bytes.
+    func writeJSON(into output: inout ByteBuffer) {
+        for argument in arguments where !Self.isValidUTF8(argument) {
+            writeBase64EVAL(into: &output)
+            return
+        }
+        output.writeInteger(UInt8(ascii: "["))
+        for (position, argument) in arguments.enumerated() {
+            if position > 0 { output.writeInteger(UInt8(ascii: ",")) }
+            argument.withUnsafeBytes { JSONWriter.writeString($0, into: &output) }
+        }
+        output.writeInteger(UInt8(ascii: "]"))
+    }
+
+    /// Keys and texts are ASCII almost always: checked without making a `String`.
+    private static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes(JSONWriter.isASCII) || String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    private func writeBase64EVAL(into output: inout ByteBuffer) {
+        output.writeStaticString(#"["EVAL","#)
+        JSONWriter.writeString(Self.base64CommandScript, into: &output)
+        output.writeStaticString(#","0""#)
         for argument in arguments {
-            guard let text = String(validating: argument, as: UTF8.self) else {
-                writeBase64EVAL(into: &output)
-                return
+            output.writeStaticString(#",""#)
+            let count = Base64.encodedCount(argument.count)
+            output.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { free in
+                argument.withUnsafeBytes { Base64.encode($0, into: free) }
+                return count
             }
-            strings.append(text)
+            output.writeInteger(UInt8(ascii: "\""))
         }
-        writeStrings(strings, into: &output)
-    }
-
-    private func writeBase64EVAL(into output: inout [UInt8]) {
-        let encoded = arguments.map { Base64.encode($0) }
-        writeStrings(["EVAL", Self.base64CommandScript, "0"] + encoded, into: &output)
-    }
-
-    private func writeStrings(_ strings: [String], into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "["))
-        for (position, text) in strings.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(text, into: &output)
-        }
-        output.append(UInt8(ascii: "]"))
+        output.writeInteger(UInt8(ascii: "]"))
     }
 
     /// Runs `ARGV` (each base64) as one command. Lua 5.1 as Redis embeds it has no base64, hence the table.

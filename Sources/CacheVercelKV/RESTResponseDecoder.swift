@@ -12,7 +12,7 @@ enum RESTResponseDecoder {
             break
         case 400 where !pipelined:
             // A Redis error for the one command: its own result, not a failure of the tier's transport.
-            return parse(body).map { [reply(from: $0)] }
+            return parseResult(body).map { [reply(from: $0)] }
         case 401, 403:
             return .failure(KVError(.authentication, "the REST endpoint refused the token (HTTP \(status))"))
         case 429:
@@ -26,23 +26,25 @@ enum RESTResponseDecoder {
         default:
             return .failure(KVError(.protocolError, "unexpected HTTP status \(status)"))
         }
-        let document: JSONValue
-        switch parse(body) {
-        case .success(let value): document = value
-        case .failure(let error): return .failure(error)
-        }
         if pipelined {
-            guard let elements = document.arrayValue, elements.count == commandCount else {
+            let results: [UpstashResult]?
+            do {
+                results = try JSONParser.parseResults(body)
+            } catch {
+                return .failure(KVError(.protocolError, "response body is not JSON (\(error))"))
+            }
+            guard let results, results.count == commandCount else {
                 return .failure(KVError(.protocolError, "a pipeline response is not an array of \(commandCount) results"))
             }
-            return .success(elements.map(reply(from:)))
+            return .success(results.map(reply(from:)))
         }
-        return .success([reply(from: document)])
+        return parseResult(body).map { [reply(from: $0)] }
     }
 
-    private static func parse(_ body: some Collection<UInt8>) -> Result<JSONValue, KVError> {
+    /// The one result object of a single command's response, read without building it.
+    private static func parseResult(_ body: some Collection<UInt8>) -> Result<UpstashResult, KVError> {
         do {
-            return .success(try JSONParser.parse(body))
+            return .success(try JSONParser.parseResult(body))
         } catch {
             return .failure(KVError(.protocolError, "response body is not JSON (\(error))"))
         }
@@ -54,14 +56,14 @@ enum RESTResponseDecoder {
     }
 
     /// `{"result": …}` → the result; `{"error": "…"}` → a server error with Redis's prefix.
-    static func reply(from document: JSONValue) -> ReplySlot.Reply {
-        if let error = document[member: "error"] {
+    static func reply(from document: UpstashResult) -> ReplySlot.Reply {
+        if let error = document.error {
             let text = error.stringValue ?? "\(error)"
             let prefix = text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "ERR"
             let code: KVError.Code = ["WRONGPASS", "NOAUTH", "NOPERM"].contains(prefix) ? .authentication : .serverError
             return .failure(KVError(code, String(text.prefix(200)), serverErrorPrefix: prefix))
         }
-        guard let result = document[member: "result"] else {
+        guard let result = document.result else {
             return .failure(KVError(.protocolError, "a result object has neither 'result' nor 'error'"))
         }
         return .success(result)

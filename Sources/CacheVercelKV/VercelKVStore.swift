@@ -40,7 +40,7 @@ public final class VercelKVStore: KVStore {
         self.batcher = CommandBatcher(
             maximumInFlight: configuration.automaticPipelining ? configuration.maximumConcurrentRequests : .max,
             maximumBatchSize: configuration.automaticPipelining ? configuration.maximumBatchSize : 1,
-            send: { await transport.send($0) }
+            send: { transport.send($0, completion: $1) }
         )
         if endpoint.readOnly {
             logger.warning("cache_kv_read_only", metadata: [
@@ -54,6 +54,10 @@ public final class VercelKVStore: KVStore {
         let transport = self.transport
         Task { await transport.shutdown() }
     }
+
+    /// The HTTP requests sent so far and the commands they carried (the batch size automatic pipelining
+    /// reaches is their ratio).
+    public var requestStatistics: RESTRequestStatistics { transport.statistics }
 
     /// Runs one command and returns its JSON result (strings in it are base64).
     func run(

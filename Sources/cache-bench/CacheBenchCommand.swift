@@ -32,7 +32,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "RedisStore.Configuration.spin in microseconds (how long a lone caller and the I/O thread spin before sleeping; 0 = off).")
     var spinMicros: Int = 0
 
-    @Option(name: .long, help: "Stop each RedisStore/TieredCache case after this many operations instead of after its time (for callgrind instruction counts and perf context-switch counts per operation).")
+    @Option(name: .long, help: "Stop each RedisStore/TieredCache/REST case after this many operations instead of after its time (for callgrind instruction counts and perf context-switch counts per operation).")
     var operations: Int?
 
     @Option(name: .long, help: "Run only the cases whose name contains this text (baselines included by name too); a comma-separated list of such texts, where `=name` matches that case exactly.")
@@ -166,7 +166,7 @@ struct CacheBenchCommand: AsyncParsableCommand {
             }
 
             // The REST tier through kv-rest-bridge, and the bridge alone under wrk.
-            try await rest.runRound(concurrency: concurrency, duration: duration, recorder: recorder)
+            try await rest.runRound(concurrency: concurrency, duration: duration, operations: fixedOperations, recorder: recorder)
 
             // Memory: 1000 entries, then 1 M.
             try await recorder.run("lockeddict.get") {

@@ -33,22 +33,28 @@ struct RESTBenchmarks {
     }
 
     /// One round of every REST case.
-    func runRound(concurrency: Int, duration: Duration, recorder: BenchmarkRecorder) async throws {
+    /// With `operations`, the `rest.get` cases stop after that many calls (for CPU time per call).
+    func runRound(concurrency: Int, duration: Duration, operations: Int?, recorder: BenchmarkRecorder) async throws {
         let key = self.key
         let pipelined = self.pipelined
         let unpipelined = self.unpipelined
         try await recorder.run("rest.get.c1") {
-            try await ConcurrentCaseRunner.run(name: "rest.get.c1", concurrency: 1, duration: duration) {
+            try await ConcurrentCaseRunner.run(name: "rest.get.c1", concurrency: 1, duration: duration, operations: operations) {
                 guard try await pipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
             }
         }
         try await recorder.run("rest.get.c\(concurrency)") {
-            try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency)", concurrency: concurrency, duration: duration) {
+            let before = pipelined.requestStatistics
+            defer {
+                let batches = pipelined.requestStatistics.since(before)
+                print("  rest.get.c\(concurrency): \(batches.requests) requests, \((batches.commandsPerRequest * 10).rounded() / 10) commands per request")
+            }
+            return try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency)", concurrency: concurrency, duration: duration, operations: operations) {
                 guard try await pipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
             }
         }
         try await recorder.run("rest.get.c\(concurrency).nopipe") {
-            try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency).nopipe", concurrency: concurrency, duration: duration) {
+            try await ConcurrentCaseRunner.run(name: "rest.get.c\(concurrency).nopipe", concurrency: concurrency, duration: duration, operations: operations) {
                 guard try await unpipelined.get(key, deadline: .now + .seconds(2)) != nil else { throw BenchFailure.miss }
             }
         }

@@ -21,11 +21,16 @@ struct HTTPProbe {
         body: String? = nil,
         bodyBytes: [UInt8]? = nil,
         token: String? = BridgeFixture.token,
-        base64: Bool = false
+        base64: Bool = false,
+        authorization: String? = nil
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let authorization {
+            request.headers.add(name: "Authorization", value: authorization)
+        } else if let token {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
         if base64 { request.headers.add(name: "Upstash-Encoding", value: "base64") }
         if let bytes = bodyBytes ?? body.map({ Array($0.utf8) }) {
             request.body = .bytes(ByteBuffer(bytes: bytes))

@@ -68,6 +68,10 @@ struct VercelKVStoreTests {
             return try await group.reduce(0, +)
         }
         #expect(mismatches == 0)
+        // Automatic pipelining: 200 callers at once share requests (at most 4 in flight).
+        let statistics = store.requestStatistics
+        #expect(statistics.commands == 200)
+        #expect(statistics.requests < statistics.commands, "\(statistics)")
         await store.shutdown()
         await fixture.stop()
     }
@@ -145,6 +149,24 @@ struct VercelKVStoreTests {
         }
         fixture.bridge.faults.set(nil)
         #expect(try await store.get("x", deadline: deadline()) == nil)
+        await store.shutdown()
+        await fixture.stop()
+    }
+
+    @Test("a trickled body does not hold a request slot past its deadline: the next command after the fault is answered")
+    func trickleReleasesRequestSlots() async throws {
+        let fixture = try await BridgeFixture.start()
+        let store = VercelKVStore(endpoint: try fixture.endpoint(), logger: quietLogger)
+        // Every request slot (and more) gets a body that trickles for seconds; each caller times out at 300 ms.
+        fixture.bridge.faults.set(.trickle(interval: .milliseconds(200)))
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<12 {
+                group.addTask { _ = try? await store.get("trickled-\(index)", deadline: .now + .milliseconds(300)) }
+            }
+        }
+        fixture.bridge.faults.set(nil)
+        // Were the trickling bodies still holding the slots, this command would queue behind them and time out.
+        #expect(try await store.get("after-trickle", deadline: .now + .milliseconds(300)) == nil)
         await store.shutdown()
         await fixture.stop()
     }

@@ -24,6 +24,8 @@ public final class BridgeFaults: Sendable {
     }
 
     private let current = Mutex(State())
+    /// Whether a fault is set: read without the lock on every request, which almost never has one.
+    private let armed = Atomic<Bool>(false)
 
     /// No fault.
     public init() {}
@@ -34,12 +36,16 @@ public final class BridgeFaults: Sendable {
     /// Injects `fault` into a `share` (0…1) of the requests from now on, spread evenly: the n-th request is
     /// hit when `floor(n × share)` steps up, so the choice is deterministic and needs no random source.
     public func set(_ fault: BridgeFault?, share: Double) {
-        current.withLock { $0 = State(fault: fault, share: min(max(share, 0), 1)) }
+        current.withLock { state in
+            state = State(fault: fault, share: min(max(share, 0), 1))
+            armed.store(fault != nil, ordering: .releasing)
+        }
     }
 
     /// The fault to inject into the next request, if any.
     func next() -> BridgeFault? {
-        current.withLock { state in
+        guard armed.load(ordering: .acquiring) else { return nil }
+        return current.withLock { state in
             guard let fault = state.fault else { return nil }
             let before = Double(state.requests) * state.share
             state.requests += 1

@@ -9,6 +9,39 @@ enum BridgeRequest: Sendable {
     /// `POST /multi-exec`: the commands inside `MULTI`/`EXEC`.
     case multiExec([[[UInt8]]])
 
+    /// What kind of answer a request gets, whichever path read it.
+    enum Kind {
+        case single, pipeline, multiExec
+    }
+
+    /// The request's kind.
+    var kind: Kind {
+        switch self {
+        case .single: return .single
+        case .pipeline: return .pipeline
+        case .multiExec: return .multiExec
+        }
+    }
+
+    /// Appends the commands to `group` (inside `MULTI`/`EXEC` for a `/multi-exec`).
+    func encode(into group: inout RESPCommandGroup) {
+        func add(_ command: [[UInt8]], checked: Bool = true) {
+            group.begin()
+            for argument in command { group.append(argument) }
+            if checked { group.end() } else { group.endUnchecked() }
+        }
+        switch self {
+        case .single(let command):
+            add(command)
+        case .pipeline(let commands):
+            commands.forEach { add($0) }
+        case .multiExec(let commands):
+            add([Array("MULTI".utf8)], checked: false)
+            commands.forEach { add($0) }
+            add([Array("EXEC".utf8)], checked: false)
+        }
+    }
+
     /// Parses the route. `path` is the URL path without the query; `query` its decoded parameters in
     /// order, `_token` removed.
     static func parse(path: String, query: [(String, String)], body: [UInt8]) -> Result<BridgeRequest, BridgeResponse> {

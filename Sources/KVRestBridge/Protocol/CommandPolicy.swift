@@ -4,42 +4,47 @@
 /// connection for everyone (BLPOP and the other blocking commands, XREAD/XREADGROUP with BLOCK, WAIT).
 /// Everything else passes through unchanged.
 ///
-/// Checked on every command of every request, so it works on bytes: one small uppercase copy of the
-/// name, no `String`.
+/// Checked on every command of every request, so it reads the encoded arguments in place
+/// (``RESPCommandGroup`` hands it the name, the second argument and whether any argument is `BLOCK`):
+/// no copy, no `String` unless the command is refused.
 enum CommandPolicy {
-    private static let refused: Set<[UInt8]> = Set([
+    private static let refused: [StaticString] = [
         "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE",
         "MONITOR", "QUIT", "RESET", "HELLO", "AUTH", "SELECT", "SWAPDB",
         "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SYNC", "PSYNC", "REPLICAOF", "SLAVEOF",
         "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF",
-    ].map { Array($0.utf8) })
+    ]
 
-    private static let client = Array("CLIENT".utf8)
-    private static let reply = Array("REPLY".utf8)
-    private static let block = Array("BLOCK".utf8)
-    private static let streamReads: Set<[UInt8]> = [Array("XREAD".utf8), Array("XREADGROUP".utf8)]
-
-    /// The refusal for a whole command, or `nil`.
-    static func refusal(for command: [[UInt8]]) -> String? {
-        guard let name = command.first else { return "ERR empty command" }
-        let upper = uppercased(name)
-        if refused.contains(upper) { return notAvailable(upper) }
-        if upper == client, command.count > 1, uppercased(command[1]) == reply {
+    /// The refusal for a command named `name` whose second argument (if any) is `second`, or `nil`.
+    static func refusal(name: UnsafeRawBufferPointer, second: UnsafeRawBufferPointer?, hasBlockArgument: Bool) -> String? {
+        guard name.count >= 4, name.count <= 12 else { return nil }
+        for candidate in refused where equalsIgnoringCase(name, candidate) {
+            return "ERR Command is not available: '\(lowercased(candidate))'"
+        }
+        if equalsIgnoringCase(name, "CLIENT"), let second, equalsIgnoringCase(second, "REPLY") {
             return "ERR Command is not available: 'client reply'"
         }
-        if streamReads.contains(upper), command.dropFirst().contains(where: { uppercased($0) == block }) {
-            return "ERR Command is not available: '\(String(decoding: upper, as: UTF8.self).lowercased()) block'"
+        if hasBlockArgument {
+            for stream: StaticString in ["XREAD", "XREADGROUP"] where equalsIgnoringCase(name, stream) {
+                return "ERR Command is not available: '\(lowercased(stream)) block'"
+            }
         }
         return nil
     }
 
-    private static func notAvailable(_ upper: [UInt8]) -> String {
-        "ERR Command is not available: '\(String(decoding: upper, as: UTF8.self).lowercased())'"
+    /// Whether `bytes` spell `upper` (ASCII capitals) in any letter case.
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ upper: StaticString) -> Bool {
+        guard bytes.count == upper.utf8CodeUnitCount else { return false }
+        let expected = upper.utf8Start
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            let folded = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+            if folded != expected[index] { return false }
+        }
+        return true
     }
 
-    /// ASCII letters uppercased; other bytes as they are.
-    private static func uppercased(_ bytes: [UInt8]) -> [UInt8] {
-        guard bytes.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) else { return bytes }
-        return bytes.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
+    private static func lowercased(_ name: StaticString) -> String {
+        name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }.lowercased()
     }
 }

@@ -12,8 +12,12 @@ import NIOPosix
 public final class RESPConnection: Sendable {
     /// The channel to redis-server.
     public let channel: any Channel
+    private let handler: NIOLoopBound<RESPClientHandler>
 
-    private init(channel: any Channel) { self.channel = channel }
+    private init(channel: any Channel, handler: NIOLoopBound<RESPClientHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
 
     /// Connects to `endpoint` on `eventLoop`, then authenticates and selects the database it names.
     public static func connect(
@@ -36,8 +40,11 @@ public final class RESPConnection: Sendable {
         case .unixSocket(let path):
             connected = bootstrap.connect(unixDomainSocketPath: path)
         }
-        return connected.flatMap { channel in
-            let connection = RESPConnection(channel: channel)
+        return connected.flatMapThrowing { channel in
+            let handler = try channel.pipeline.syncOperations.handler(type: RESPClientHandler.self)
+            return RESPConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+        }.flatMap { connection in
+            let channel = connection.channel
             var setup: [[String]] = []
             if let password = endpoint.password {
                 setup.append(["AUTH"] + (endpoint.username.map { [$0] } ?? []) + [password])
@@ -58,19 +65,32 @@ public final class RESPConnection: Sendable {
 
     /// Writes `commands` in one write and returns their replies, in order.
     public func send(_ commands: [[[UInt8]]]) -> EventLoopFuture<[RESPValue]> {
-        let replies = enqueue(commands)
-        channel.flush()
-        return replies
-    }
-
-    /// Queues `commands` as one write without flushing: a caller that sends for many requests in one
-    /// event-loop tick flushes once for all of them (see ``SharedRedisConnection``).
-    func enqueue(_ commands: [[[UInt8]]]) -> EventLoopFuture<[RESPValue]> {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        channel.write(RESPRequest(commands: commands, replies: promise)).whenFailure { error in
-            promise.fail(error)
+        var encoded = channel.allocator.buffer(capacity: 64)
+        for command in commands { RESPEncoder.encode(command, into: &encoded) }
+        let count = commands.count
+        channel.eventLoop.execute { [encoded] in
+            self.enqueue(encoded, count: count) { result in
+                promise.completeWith(result.flatMap { replies in
+                    var replies = replies
+                    return Result {
+                        try (0..<count).map { _ in
+                            guard let value = try RESPParser.parse(&replies) else { throw RESPConnectionError.closed }
+                            return value
+                        }
+                    }
+                })
+            }
+            self.channel.flush()
         }
         return promise.futureResult
+    }
+
+    /// Queues `count` encoded commands as one write without flushing (a caller that sends for many
+    /// requests in one event-loop tick flushes once for all of them, see ``SharedRedisConnection``);
+    /// `completion` gets their replies as the bytes redis-server sent. On the channel's event loop only.
+    func enqueue(_ commands: ByteBuffer, count: Int, completion: @escaping RESPClientHandler.Completion) {
+        handler.value.enqueue(commands, count: count, completion: completion)
     }
 
     /// Sends one command given as strings and waits for its reply.

@@ -32,20 +32,21 @@ final class SharedRedisConnection {
         self.eventLoop = eventLoop
     }
 
-    /// Sends `commands` as one group, connecting first when needed; the replies come in order.
-    func send(_ commands: [[[UInt8]]]) -> EventLoopFuture<[RESPValue]> {
+    /// Sends `count` encoded commands as one group, connecting first when needed; `completion` gets their
+    /// replies (the bytes redis-server sent), or why none came.
+    func send(_ commands: ByteBuffer, count: Int, completion: @escaping RESPClientHandler.Completion) {
         eventLoop.preconditionInEventLoop()
         switch state {
         case .connected(let connection) where connection.isActive:
-            return enqueue(commands, on: connection)
+            enqueue(commands, count: count, on: connection, completion: completion)
         case .connecting(let pending):
-            return pending.assumeIsolated().flatMap { self.enqueue(commands, on: $0) }.nonisolated()
+            enqueue(commands, count: count, after: pending, completion: completion)
         case .shutDown:
-            return eventLoop.makeFailedFuture(RESPConnectionError.closed)
+            completion(.failure(RESPConnectionError.closed))
         case .idle, .connected:
             let pending = RESPConnection.connect(to: endpoint, on: eventLoop)
             state = .connecting(pending)
-            // Registered before any sender's flatMap, so the state is settled before they run.
+            // Registered before any sender's callback, so the state is settled before they run.
             pending.assumeIsolated().whenComplete { result in
                 guard case .connecting = self.state else {
                     // Shut down while connecting.
@@ -57,7 +58,7 @@ final class SharedRedisConnection {
                 case .failure: self.state = .idle
                 }
             }
-            return pending.assumeIsolated().flatMap { self.enqueue(commands, on: $0) }.nonisolated()
+            enqueue(commands, count: count, after: pending, completion: completion)
         }
     }
 
@@ -67,9 +68,26 @@ final class SharedRedisConnection {
         state = .shutDown
     }
 
-    private func enqueue(_ commands: [[[UInt8]]], on connection: RESPConnection) -> EventLoopFuture<[RESPValue]> {
-        if case .shutDown = state { return eventLoop.makeFailedFuture(RESPConnectionError.closed) }
-        let replies = connection.enqueue(commands)
+    private func enqueue(
+        _ commands: ByteBuffer, count: Int, after pending: EventLoopFuture<RESPConnection>,
+        completion: @escaping RESPClientHandler.Completion
+    ) {
+        pending.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let connection): self.enqueue(commands, count: count, on: connection, completion: completion)
+            case .failure(let error): completion(.failure(error))
+            }
+        }
+    }
+
+    private func enqueue(
+        _ commands: ByteBuffer, count: Int, on connection: RESPConnection, completion: @escaping RESPClientHandler.Completion
+    ) {
+        if case .shutDown = state {
+            completion(.failure(RESPConnectionError.closed))
+            return
+        }
+        connection.enqueue(commands, count: count, completion: completion)
         if !flushScheduled {
             // Runs after the I/O of this tick: every request read meanwhile joins the same flush.
             flushScheduled = true
@@ -80,6 +98,5 @@ final class SharedRedisConnection {
                 if case .connected(let current) = self.state, current !== connection { current.channel.flush() }
             }
         }
-        return replies
     }
 }
