@@ -81,8 +81,10 @@ struct LRUStorage {
     }
 
     /// Evicts until both limits hold: expired entries from the cold end first, then the least recently used.
-    mutating func enforce(_ limits: MemoryTier.Limits, now: ContinuousClock.Instant) {
+    mutating func enforce(_ limits: MemoryTier.Limits, now clock: @autoclosure () -> ContinuousClock.Instant) {
         guard index.count > limits.maximumEntries || bytes > limits.maximumBytes else { return }
+        // Read only when over a limit: every KV hit stores its copy here, and most stores evict nothing.
+        let now = clock()
         // Expired entries are free to drop; look at a bounded number from the cold end so a write stays O(1).
         var slot = tail
         var inspected = 0

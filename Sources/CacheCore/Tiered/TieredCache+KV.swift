@@ -35,7 +35,9 @@ extension TieredCache {
             recordKVFailure(error, operation: .get, key: key, started: started)
             return .failed(error.code)
         }
-        let elapsed = ContinuousClock.now - started
+        // One clock read serves the latency and, below, the memory copy's expiry (a read per lookup less).
+        let finished = ContinuousClock.now
+        let elapsed = finished - started
         // Every outcome but a hit records its latency here; a hit's goes with the hit (one lock, not two).
         var latencyRecorded = false
         defer { if !latencyRecorded { statisticsRecorder.recordKVLatency(elapsed) } }
@@ -53,7 +55,7 @@ extension TieredCache {
             return .miss
         }
         newerEntries.forget(key.normalized)
-        let now = ContinuousClock.now
+        let now = finished
         var memoryExpiry: ContinuousClock.Instant?
         var freshUntil: ContinuousClock.Instant?
         var isStale = false

@@ -5,11 +5,18 @@ import CacheCore
 enum RedisKVCommands {
     /// `GET key`, or `GETRANGE key 0 maximumBytes` when there is a limit, so that a huge value is never
     /// transferred whole; `limited` tells ``value(from:limited:maximumBytes:)`` which one it was.
+    private static let getName = Array("GET".utf8)
+    private static let getRangeName = Array("GETRANGE".utf8)
+    private static let zero = Array("0".utf8)
+    /// ``CacheConfiguration``'s default `maximumEntryBytes` (1 MiB) as an argument, the limit most reads carry.
+    private static let cachedLimit = (value: 1 << 20, bytes: Array(String(1 << 20).utf8))
+
     static func get(_ key: String, maximumBytes: Int, verify: KVReplyCheck?) -> (command: RedisCommand, limited: Bool) {
         let limited = maximumBytes >= 0 && maximumBytes < Int.max
+        // The constant arguments are shared, not rebuilt: every KV read of the cache makes this command.
         let arguments: [[UInt8]] = limited
-            ? [Array("GETRANGE".utf8), Array(key.utf8), Array("0".utf8), Array(String(maximumBytes).utf8)]
-            : [Array("GET".utf8), Array(key.utf8)]
+            ? [getRangeName, Array(key.utf8), zero, maximumBytes == cachedLimit.value ? cachedLimit.bytes : Array(String(maximumBytes).utf8)]
+            : [getName, Array(key.utf8)]
         let expectation: RedisCommand.Expectation = verify.map { .verifiedBulkStringOrNull(maximumBytes: maximumBytes, verify: $0) } ?? .bulkStringOrNull
         return (RedisCommand(arguments, expecting: expectation), limited)
     }
