@@ -37,7 +37,7 @@ extension RedisStore {
         public var directWrites: Bool = true
 
         /// Redis Cluster only: whether reads of entries (`GET`/`GETRANGE`) go to a replica of the key's shard
-        /// instead of its primary (round robin among its online replicas; the primary when none is up).
+        /// instead of its primary (round robin among its replicas not marked failed; the primary when none answers).
         /// Off by default, as in redis-py (`read_from_replicas`): a replica lags its primary, so a read can
         /// miss a just-written entry or still find a just-invalidated one. Writes, locks, scans and
         /// invalidation always go to primaries. The URL parameter `read_from_replicas=true` turns it on too

@@ -11,7 +11,7 @@
 ///   past the request's deadline; `CLUSTERDOWN` also asks for a refresh.
 /// - An unreachable node fails the request (the cache falls back; a failover takes longer than a request
 ///   may wait) and asks for a refresh, which finds the promoted replica.
-/// - Replica reads (opt-in, per request): a read goes to the slot's shard's online replicas in turn; a
+/// - Replica reads (opt-in, per request): a read goes to the slot's shard's replicas not marked failed, in turn; a
 ///   replica that fails it rests a while and the read goes to the primary within its deadline.
 /// - Refreshes: at most one in flight; one asked for while another runs starts after it; consecutive
 ///   ones are at least ``Configuration/minimumRefreshGap`` apart (doubling after failures up to
@@ -101,7 +101,7 @@ struct ClusterStateMachine: Sendable {
     // MARK: - Requests
 
     /// Where to send the request now: the primary of its slot by the current map, or for a replica read
-    /// (``ClusterRequest/readFromReplica``) one of the shard's online replicas in turn, passing over those
+    /// (``ClusterRequest/readFromReplica``) one of the shard's replicas not marked failed, in turn, passing over those
     /// resting after a failure; the primary when none is left.
     mutating func route(_ request: inout ClusterRequest, now: ContinuousClock.Instant) -> Decision {
         let action: RequestAction
@@ -171,7 +171,7 @@ struct ClusterStateMachine: Sendable {
         return Decision(action: .fail(.nodeUnreachable(node)), refresh: startRefreshIfDue(now: now))
     }
 
-    /// One of the online replicas serving `slot`, in turn, passing over resting ones; nil when there is none.
+    /// One of the replicas (not marked failed) serving `slot`, in turn, passing over resting ones; nil when there is none.
     private mutating func pickReplica(for slot: ClusterSlot, now: ContinuousClock.Instant) -> ClusterNodeAddress? {
         guard let shard = topology?.shardIndex(for: slot), let replicas = topology?.replicas(ofShard: shard), !replicas.isEmpty else {
             return nil

@@ -48,7 +48,7 @@ struct ClusterStateMachineReplicaReadTests {
         #expect(write.replica == nil)
     }
 
-    @Test("a shard without replicas, or whose replicas are failed or loading, serves reads from its primary")
+    @Test("a shard without replicas, or whose replicas are failed, serves reads from its primary; a loading one still reads")
     func noUsableReplica() throws {
         var bare = try machine(replicas: 0)
         var request = read()
@@ -60,12 +60,23 @@ struct ClusterStateMachineReplicaReadTests {
             B.shard(slots: [range], nodes: [
                 B.shardNode(id: "p\(index)", port: 7000 + index),
                 B.shardNode(id: "f\(index)", port: 7100 + 10 * index, role: "replica", health: "failed"),
-                B.shardNode(id: "l\(index)", port: 7101 + 10 * index, role: "replica", health: "loading"),
+                B.shardNode(id: "g\(index)", port: 7101 + 10 * index, role: "replica", health: "fail"),
             ])
         })
         var sick = try machine(reply: unhealthy)
         var sickRead = read()
         #expect(route(&sick, &sickRead) == B.address(7000))
+        // Redis says "loading" for a healthy replica whose offset is still 0 (no write yet): it is tried, and
+        // a replica really loading answers -LOADING, which the store reports like a failure.
+        let loading = RedisReply.array(ranges.enumerated().map { index, range in
+            B.shard(slots: [range], nodes: [
+                B.shardNode(id: "p\(index)", port: 7000 + index),
+                B.shardNode(id: "l\(index)", port: 7100 + 10 * index, role: "replica", health: "loading"),
+            ])
+        })
+        var fresh = try machine(reply: loading)
+        var freshRead = read()
+        #expect(route(&fresh, &freshRead) == B.address(7100))
     }
 
     @Test("a replica that cannot be reached: the read goes to the primary at once, and the replica rests a while")
