@@ -11,25 +11,25 @@ enum RawRedisConnection {
         var description: String
     }
 
-    /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends `arguments` and returns
+    /// Connects to `endpoint`, authenticates when `password` is given, sends `arguments` and returns
     /// the reply's raw RESP text.
-    static func roundTrip(port: Int, arguments: [String], password: String?, timeout: Duration) throws -> String {
-        let replies = try pipeline(port: port, commands: [arguments.map { Array($0.utf8) }], password: password, timeout: timeout)
+    static func roundTrip(_ endpoint: Endpoint, arguments: [String], password: String?, timeout: Duration) throws -> String {
+        let replies = try pipeline(endpoint, commands: [arguments.map { Array($0.utf8) }], password: password, timeout: timeout)
         return String(decoding: replies[0], as: UTF8.self)
     }
 
-    /// Like ``roundTrip(port:arguments:password:timeout:)`` for several commands with textual arguments on
+    /// Like ``roundTrip(_:arguments:password:timeout:)`` for several commands with textual arguments on
     /// one connection, pipelined: one connection for thousands of commands, and the way to send `ASKING`
     /// right before the command it is for.
-    static func roundTrips(port: Int, commands: [[String]], password: String?, timeout: Duration) throws -> [String] {
-        try pipeline(port: port, commands: commands.map { $0.map { Array($0.utf8) } }, password: password, timeout: timeout)
+    static func roundTrips(_ endpoint: Endpoint, commands: [[String]], password: String?, timeout: Duration) throws -> [String] {
+        try pipeline(endpoint, commands: commands.map { $0.map { Array($0.utf8) } }, password: password, timeout: timeout)
             .map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Connects to 127.0.0.1:`port`, authenticates when `password` is given, sends every command (binary-safe
+    /// Connects to `endpoint`, authenticates when `password` is given, sends every command (binary-safe
     /// arguments) pipelined, in batches, and returns each reply's raw RESP bytes, in order.
-    static func pipeline(port: Int, commands: [[[UInt8]]], password: String?, timeout: Duration) throws -> [[UInt8]] {
-        var reader = try open(port: port, password: password, timeout: timeout)
+    static func pipeline(_ endpoint: Endpoint, commands: [[[UInt8]]], password: String?, timeout: Duration) throws -> [[UInt8]] {
+        var reader = try open(endpoint, password: password, timeout: timeout)
         defer { close(reader.fd) }
         return try pipeline(&reader, commands)
     }
@@ -37,23 +37,12 @@ enum RawRedisConnection {
     /// Opens an authenticated connection to 127.0.0.1:`port` (the caller closes `reader.fd`), for a session that
     /// keeps it across commands.
     static func open(port: Int, password: String?, timeout: Duration) throws -> Reader {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
-        var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            throw Failure(description: "connect to port \(port) failed: errno \(code)")
-        }
+        try open(.tcp(port: port), password: password, timeout: timeout)
+    }
+
+    /// Opens an authenticated connection to `endpoint` (the caller closes `reader.fd`).
+    static func open(_ endpoint: Endpoint, password: String?, timeout: Duration) throws -> Reader {
+        let fd = try endpoint.connectedSocket(timeout: timeout)
         var reader = Reader(fd: fd)
         if let password {
             let reply: String

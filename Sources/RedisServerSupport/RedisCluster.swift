@@ -25,16 +25,19 @@ public final class RedisCluster: Sendable {
         public var nodeTimeout: Duration
         /// Further redis-server arguments for every node.
         public var extraArguments: [String]
+        /// Every node TLS only, with the cluster bus and replication over TLS too (`RedisCluster+TLS.swift`).
+        public var tls: Bool
 
         /// Creates options; the defaults are 3 primaries without replicas and a 1 s node timeout.
         public init(
             primaries: Int = 3, replicasPerPrimary: Int = 0, nodeTimeout: Duration = .milliseconds(1000),
-            extraArguments: [String] = []
+            extraArguments: [String] = [], tls: Bool = false
         ) {
             self.primaries = primaries
             self.replicasPerPrimary = replicasPerPrimary
             self.nodeTimeout = nodeTimeout
             self.extraArguments = extraArguments
+            self.tls = tls
         }
 
         /// The number of nodes.
@@ -103,10 +106,11 @@ public final class RedisCluster: Sendable {
         try RedisServer.recordOwner(in: configDirectory)
         var servers: [RedisServer] = []
         do {
+            let certificates = try await makeCertificates(options, in: configDirectory)
             for number in 0..<options.nodeCount {
                 let include = configDirectory.appendingPathComponent("node-\(number).conf")
                 try Data().write(to: include)
-                servers.append(try await startNode(options: options, include: include, logger: logger))
+                servers.append(try await startNode(options: options, include: include, tls: certificates, logger: logger))
             }
             var nodeIDs: [String] = []
             var announced: [Int] = []
@@ -119,9 +123,9 @@ public final class RedisCluster: Sendable {
                 announced.append(port)
                 if port != server.port {
                     // In the included file for later starts, and set now on the running node.
-                    try "cluster-announce-port \(port)\n".write(
+                    try "\(options.announcedPortSetting) \(port)\n".write(
                         to: configDirectory.appendingPathComponent("node-\(number).conf"), atomically: true, encoding: .utf8)
-                    try await server.expectOK(["CONFIG", "SET", "cluster-announce-port", String(port)])
+                    try await server.expectOK(["CONFIG", "SET", options.announcedPortSetting, String(port)])
                 }
             }
             let cluster = RedisCluster(
@@ -139,7 +143,9 @@ public final class RedisCluster: Sendable {
 
     /// One node: a bus port chosen here (`cluster-port`, not the default port + 10000, which could fall in
     /// the kernel's ephemeral range) and announced as it is.
-    private static func startNode(options: Options, include: URL, logger: Logger) async throws -> RedisServer {
+    private static func startNode(
+        options: Options, include: URL, tls: TLSTestCertificates?, logger: Logger
+    ) async throws -> RedisServer {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let busPort = try freeLoopbackPort()
@@ -153,9 +159,9 @@ public final class RedisCluster: Sendable {
                 "--include", include.path,
                 // A replica's full sync would otherwise wait 5 s for more replicas to share the transfer.
                 "--repl-diskless-sync-delay", "0",
-            ] + options.extraArguments
+            ] + tlsNodeArguments(tls) + options.extraArguments
             do {
-                return try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments), logger: logger)
+                return try await RedisServer.start(options: RedisServer.Options(extraArguments: arguments, tls: tls), logger: logger)
             } catch {
                 lastError = error
             }
@@ -165,7 +171,7 @@ public final class RedisCluster: Sendable {
 
     private func create(cli: String) async throws {
         let addresses = servers.map { "127.0.0.1:\($0.port)" }
-        let arguments = ["--cluster", "create"] + addresses + [
+        let arguments = redisCLITLSArguments + ["--cluster", "create"] + addresses + [
             "--cluster-replicas", String(options.replicasPerPrimary), "--cluster-yes",
         ]
         try await RedisCLI.run(executable: cli, arguments: arguments, directory: servers[0].directory, timeout: .seconds(60))

@@ -3,10 +3,10 @@ extension RedisServer {
     /// tests and harness set-up (thousands of commands in one round trip, or `ASKING` before a command).
     public func commands(_ commands: [[String]], timeout: Duration = .seconds(10)) async throws -> [String] {
         guard !commands.isEmpty else { return [] }
-        let port = port
+        let endpoint = adminEndpoint
         let password = options.password
         return try await DedicatedThread.run {
-            try RawRedisConnection.roundTrips(port: port, commands: commands, password: password, timeout: timeout)
+            try RawRedisConnection.roundTrips(endpoint, commands: commands, password: password, timeout: timeout)
         }
     }
 }

@@ -25,18 +25,23 @@ public final class RedisServer: Sendable {
         public var aclUser: (name: String, password: String)?
         /// Further `--name value` arguments passed to redis-server as they are.
         public var extraArguments: [String]
+        /// TLS only: the server's port is a TLS port signed by these certificates, and it has no plain TCP port
+        /// (the harness then talks to it over its unix socket). See `RedisServer+TLS.swift`.
+        public var tls: TLSTestCertificates?
 
         /// Creates options; the defaults are a throw-away server with no persistence and no password.
         public init(
             persistence: Bool = false,
             password: String? = nil,
             aclUser: (name: String, password: String)? = nil,
-            extraArguments: [String] = []
+            extraArguments: [String] = [],
+            tls: TLSTestCertificates? = nil
         ) {
             self.persistence = persistence
             self.password = password
             self.aclUser = aclUser
             self.extraArguments = extraArguments
+            self.tls = tls
         }
     }
 
@@ -46,7 +51,7 @@ public final class RedisServer: Sendable {
         public var description: String
     }
 
-    /// The loopback TCP port the server listens on.
+    /// The loopback TCP port the server listens on (a TLS port when ``Options/tls`` is set).
     public let port: Int
     /// The temporary directory that holds the socket, the log and any persistence files.
     public let directory: URL
@@ -56,6 +61,7 @@ public final class RedisServer: Sendable {
     public let options: Options
     /// A `redis://` URL for the TCP port, with credentials when a password is set.
     public var url: String {
+        if options.tls != nil { return tlsURL }
         if let password = options.password { return "redis://:\(password)@127.0.0.1:\(port)/0" }
         return "redis://127.0.0.1:\(port)/0"
     }
@@ -168,9 +174,9 @@ public final class RedisServer: Sendable {
     /// Sends one command on a connection of its own, authenticated with `password` (a password changed at run
     /// time), and returns the raw reply text. The blocking socket work runs on a thread of its own.
     public func command(_ arguments: [String], password: String?, timeout: Duration = .seconds(5)) async throws -> String {
-        let port = port
+        let endpoint = adminEndpoint
         return try await DedicatedThread.run {
-            try RawRedisConnection.roundTrip(port: port, arguments: arguments, password: password, timeout: timeout)
+            try RawRedisConnection.roundTrip(endpoint, arguments: arguments, password: password, timeout: timeout)
         }
     }
 
@@ -178,10 +184,10 @@ public final class RedisServer: Sendable {
     /// RESP reply, in order; for tests that must write keys or patterns that are not valid UTF-8, or values
     /// as another client would. The blocking socket work runs on a thread of its own.
     public func pipeline(_ commands: [[[UInt8]]], timeout: Duration = .seconds(30)) async throws -> [[UInt8]] {
-        let port = port
+        let endpoint = adminEndpoint
         let password = options.password
         return try await DedicatedThread.run {
-            try RawRedisConnection.pipeline(port: port, commands: commands, password: password, timeout: timeout)
+            try RawRedisConnection.pipeline(endpoint, commands: commands, password: password, timeout: timeout)
         }
     }
 
@@ -189,7 +195,7 @@ public final class RedisServer: Sendable {
 
     private var arguments: [String] {
         var arguments = [
-            "--port", String(port),
+            "--port", options.tls == nil ? String(port) : "0",
             "--bind", "127.0.0.1",
             "--unixsocket", socketPath,
             "--unixsocketperm", "700",
@@ -208,6 +214,7 @@ public final class RedisServer: Sendable {
         if let password = options.password {
             arguments += ["--requirepass", password]
         }
+        arguments += tlsArguments
         arguments += options.extraArguments
         return arguments
     }

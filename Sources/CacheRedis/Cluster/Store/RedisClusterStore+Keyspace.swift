@@ -85,7 +85,7 @@ extension RedisClusterStore {
         let primaries = state.withLock { state -> [ClusterNodeAddress]? in
             state.machine.topology?.primaries.sorted { ($0.host, $0.port) < ($1.host, $1.port) }
         }
-        guard let primaries, !primaries.isEmpty else { throw Self.kvError(.noTopology) }
+        guard let primaries, !primaries.isEmpty else { throw kvError(for: .noTopology) }
         return primaries
     }
 

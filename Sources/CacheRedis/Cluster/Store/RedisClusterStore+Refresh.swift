@@ -11,9 +11,16 @@ extension RedisClusterStore {
     }
 
     private func refresh(_ order: ClusterStateMachine.RefreshOrder) async {
+        let refusals = Mutex<[KVError]>([])
         let outcome = await ClusterTopologyDiscovery.discover(candidates: order.candidates, tls: template.tls != nil) { node, command in
-            try await self.ask(node, command)
+            do {
+                return try await self.ask(node, command)
+            } catch {
+                if let failure = error as? KVError { refusals.withLock { $0.append(failure) } }
+                throw error
+            }
         }
+        recordDiscoveryRefusal(found: outcome.topology != nil, errors: refusals.withLock { $0 })
         let now = ContinuousClock.now
         let (next, retired) = state.withLock { state -> (ClusterStateMachine.RefreshOrder?, [ClusterNodeConnections]) in
             guard !state.isShutDown else { return (nil, []) }

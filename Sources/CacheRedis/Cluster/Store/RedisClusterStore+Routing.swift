@@ -67,7 +67,7 @@ extension RedisClusterStore {
                 // Only replyReceived(redirection: nil) delivers, and a reply is returned above instead.
                 throw KVError(.protocolError, "cluster routing delivered without a reply")
             case .fail(let failure):
-                throw Self.kvError(failure)
+                throw kvError(for: failure)
             }
         }
     }

@@ -40,6 +40,8 @@ public final class RedisClusterStore: KVStore {
         /// Scan snapshots (the primaries when a scan started), by the id encoded in the scan cursor.
         var scanSnapshots: [UInt8: [ClusterNodeAddress]] = [:]
         var nextScanSnapshot: UInt8 = 0
+        /// Why the last discovery found no map, when it was a setting's fault (`RedisClusterStore+DiscoveryRefusal.swift`).
+        var discoveryRefusal: KVError?
     }
 
     let state: Mutex<State>
