@@ -37,10 +37,7 @@ struct ClusterStoreReplicaReadTests {
     func configurationSwitch() async throws {
         let cluster = try SharedRedisCluster.require()
         let roles = try await Support.resetAndRoles(cluster)
-        var configuration = RedisStore.Configuration()
-        configuration.readFromReplicas = true
-        let store = RedisClusterStore(
-            seeds: [RedisClusterStoreTests.seed(cluster, node: 0)], configuration: configuration, logger: RedisClusterStoreTests.logger)
+        let store = Support.replicaReadingStore(cluster)
         let keys = try await Support.writeReplicated("on:", count: 150, store: store, cluster: cluster)
         try await Support.expectValues(keys, store: store)
         // The cache's own reads are bounded (GETRANGE): the same path.
@@ -121,10 +118,7 @@ struct ClusterStoreReplicaReadFailureTests {
         let cluster = try await RedisCluster.start(options: .init(primaries: 3, replicasPerPrimary: 1))
         defer { cluster.cleanUp() }
         let roles = try await Support.resetAndRoles(cluster)
-        var configuration = RedisStore.Configuration()
-        configuration.readFromReplicas = true
-        let store = RedisClusterStore(
-            seeds: [RedisClusterStoreTests.seed(cluster, node: 0)], configuration: configuration, logger: RedisClusterStoreTests.logger)
+        let store = Support.replicaReadingStore(cluster)
         let keys = try await Support.writeReplicated("kill:", count: 150, store: store, cluster: cluster)
         try await Support.expectValues(keys, store: store)
         let victim = try #require(roles.replicas.first)
@@ -172,6 +166,14 @@ enum ClusterReplicaReadSupport {
         for server in cluster.servers where server.isRunning {
             _ = try await server.command(["CONFIG", "RESETSTAT"])
         }
+    }
+
+    /// A store seeded with node 0, with ``RedisStore/Configuration/readFromReplicas`` on.
+    static func replicaReadingStore(_ cluster: RedisCluster) -> RedisClusterStore {
+        var configuration = RedisStore.Configuration()
+        configuration.readFromReplicas = true
+        return RedisClusterStore(
+            seeds: [RedisClusterStoreTests.seed(cluster, node: 0)], configuration: configuration, logger: RedisClusterStoreTests.logger)
     }
 
     static func address(_ cluster: RedisCluster, _ node: Int) -> String { "127.0.0.1:\(cluster.announcedPorts[node])" }
