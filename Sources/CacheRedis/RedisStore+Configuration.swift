@@ -36,6 +36,14 @@ extension RedisStore {
         /// caller never blocks; turn it off to compare, or to keep every system call on the I/O thread.
         public var directWrites: Bool = true
 
+        /// Redis Cluster only: whether reads of entries (`GET`/`GETRANGE`) go to a replica of the key's shard
+        /// instead of its primary (round robin among its replicas not marked failed; the primary when none answers).
+        /// Off by default, as in redis-py (`read_from_replicas`): a replica lags its primary, so a read can
+        /// miss a just-written entry or still find a just-invalidated one. Writes, locks, scans and
+        /// invalidation always go to primaries. The URL parameter `read_from_replicas=true` turns it on too
+        /// (``RedisEndpoint/readFromReplicas``). A one-node ``RedisStore`` ignores it.
+        public var readFromReplicas: Bool = false
+
         /// The reconnection backoff as a pair, as the API contract spells it.
         public var reconnectBackoff: (initial: Duration, maximum: Duration) {
             get { (reconnectBackoffInitial, reconnectBackoffMaximum) }

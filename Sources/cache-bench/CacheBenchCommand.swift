@@ -88,7 +88,8 @@ struct CacheBenchCommand: AsyncParsableCommand {
         let memoryFirst = recorder.wants("memoryfirst") || recorder.wants("memorytier.get.async")
             ? try await MemoryFirstCases.start(port: port, memory: memory, key: keys[0], entry: entry, logger: logger) : nil
         var checksum = 0
-        let clusterCases = recorder.wants("cluster") ? try await ClusterBenchmarks.start(valueBytes: max(1, valueBytes), logger: logger) : nil
+        let clusterCases = ClusterBenchmarks.caseNames(concurrency: concurrency).contains(where: recorder.wants)
+            ? try await ClusterBenchmarks.start(valueBytes: max(1, valueBytes), logger: logger) : nil
 
         for round in 1...rounds {
             print("round \(round) of \(rounds)")

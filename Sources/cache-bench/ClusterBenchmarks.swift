@@ -33,11 +33,18 @@ struct ClusterBenchmarks {
         }
     }
 
+    /// The cases' names: the cluster is started only when one of them is wanted (`--filter "=cluster.get.c64"`
+    /// alone, for per-operation counts of that case).
+    static func caseNames(concurrency: Int) -> [String] {
+        ["cluster.get.c\(concurrency)", "cluster.get.c\(concurrency).onenode"]
+    }
+
     /// One round: `concurrency` callers, each reading the next key round robin, over the 3 primaries
     /// (`cluster.get.cN`) and over one of them (`cluster.get.cN.onenode`).
     func runRound(concurrency: Int, duration: Duration, operations: Int?, recorder: BenchmarkRecorder) async throws {
         let store = self.store
-        for (name, keys) in [("cluster.get.c\(concurrency)", keys), ("cluster.get.c\(concurrency).onenode", oneNodeKeys)] {
+        let names = Self.caseNames(concurrency: concurrency)
+        for (name, keys) in [(names[0], keys), (names[1], oneNodeKeys)] {
             let next = Counter()
             try await recorder.run(name) {
                 try await ConcurrentCaseRunner.run(name: name, concurrency: concurrency, duration: duration, operations: operations) {

@@ -30,6 +30,9 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Whether the server is a Redis Cluster node: `true`/`false` when the URL forces it (`?cluster=true|false`),
     /// `nil` to detect it from the server (`cluster_enabled:1`, or a `MOVED` reply).
     public var cluster: Bool?
+    /// Whether a Redis Cluster store sends reads to replicas (`?read_from_replicas=true`, redis-py's name;
+    /// false by default): reads may then be stale by up to the replication lag. Ignored by one node.
+    public var readFromReplicas: Bool
 
     /// How a `rediss://` connection verifies the server.
     public struct TLS: Sendable, Hashable {
@@ -48,7 +51,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Creates an endpoint.
     public init(
         address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: TLS? = nil,
-        cluster: Bool? = nil
+        cluster: Bool? = nil, readFromReplicas: Bool = false
     ) {
         self.address = address
         self.username = username
@@ -56,6 +59,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.database = database
         self.tls = tls
         self.cluster = cluster
+        self.readFromReplicas = readFromReplicas
     }
 
     /// Why a URL could not be used.
@@ -111,6 +115,14 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             default: throw .malformed("cluster '\(mode)' is not 'true', 'false' or 'auto'")
             }
         }
+        var readFromReplicas = false
+        if let flag = query["read_from_replicas"] {
+            switch flag.lowercased() {
+            case "true", "1", "yes": readFromReplicas = true
+            case "false", "0", "no", "": readFromReplicas = false
+            default: throw .malformed("read_from_replicas '\(flag)' is not 'true' or 'false'")
+            }
+        }
 
         switch scheme {
         case "unix", "redis+unix", "redis-socket":
@@ -149,7 +161,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             let bareHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
             self.init(
                 address: .tcp(host: bareHost, port: port), username: username, password: password, database: database, tls: tls,
-                cluster: cluster)
+                cluster: cluster, readFromReplicas: readFromReplicas)
         default:
             throw .unsupportedScheme(scheme)
         }
@@ -168,6 +180,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             if let path = tls?.caCertificatesPath { parameters.append("ssl_ca_certs=\(path)") }
             if let tls, !tls.verifyPeer { parameters.append("ssl_cert_reqs=none") }
             if let cluster { parameters.append("cluster=\(cluster)") }
+            if readFromReplicas { parameters.append("read_from_replicas=true") }
             let query = parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&")
             return "\(tls == nil ? "redis" : "rediss")://\(credentials)\(shownHost):\(port)/\(database)\(query)"
         case .unixSocket(let path):

@@ -11,6 +11,8 @@
 ///   past the request's deadline; `CLUSTERDOWN` also asks for a refresh.
 /// - An unreachable node fails the request (the cache falls back; a failover takes longer than a request
 ///   may wait) and asks for a refresh, which finds the promoted replica.
+/// - Replica reads (opt-in, per request): a read goes to the slot's shard's replicas not marked failed, in turn; a
+///   replica that fails it rests a while and the read goes to the primary within its deadline.
 /// - Refreshes: at most one in flight; one asked for while another runs starts after it; consecutive
 ///   ones are at least ``Configuration/minimumRefreshGap`` apart (doubling after failures up to
 ///   ``Configuration/refreshInterval``); and one runs every ``Configuration/refreshInterval`` regardless.
@@ -32,6 +34,9 @@ struct ClusterStateMachine: Sendable {
         /// How long a refresh may run before ``ClusterStateMachine/tick(now:)`` counts it as failed, so a
         /// refresh whose outcome is never reported cannot stop refreshes for good.
         var refreshTimeout: Duration = .seconds(10)
+        /// How long a replica that failed a read (unreachable, or answering `LOADING`/`MASTERDOWN`) is
+        /// passed over by replica reads: its shard's reads go to the primary (or another replica) meanwhile.
+        var replicaRetryAfter: Duration = .seconds(1)
 
         /// The defaults.
         init() {}
@@ -59,6 +64,10 @@ struct ClusterStateMachine: Sendable {
     private var refreshGeneration = 0
     /// When the next refresh may start; nil while one runs. Precomputed, so routing checks one instant.
     private var nextRefreshAt: ContinuousClock.Instant?
+    /// Turns replica reads among a shard's replicas.
+    private var replicaTurn = 0
+    /// Replicas that failed a read, until when they are passed over (see ``Configuration/replicaRetryAfter``).
+    private var restingReplicas: [ClusterNodeAddress: ContinuousClock.Instant] = [:]
 
     /// A state machine that knows only its seeds: the first ``route(_:now:)`` or ``tick(now:)`` orders
     /// the discovery refresh.
@@ -91,11 +100,17 @@ struct ClusterStateMachine: Sendable {
 
     // MARK: - Requests
 
-    /// Where to send the request now: the primary of its slot by the current map.
+    /// Where to send the request now: the primary of its slot by the current map, or for a replica read
+    /// (``ClusterRequest/readFromReplica``) one of the shard's replicas not marked failed, in turn, passing over those
+    /// resting after a failure; the primary when none is left.
     mutating func route(_ request: inout ClusterRequest, now: ContinuousClock.Instant) -> Decision {
         let action: RequestAction
+        request.replica = nil
         if now >= request.deadline {
             action = .fail(.deadlineExceeded)
+        } else if request.readFromReplica, let replica = pickReplica(for: request.slot, now: now) {
+            request.replica = replica
+            action = .send(to: replica, asking: false)
         } else if let primary = topology?.primary(for: request.slot) {
             // Optional chaining reads the map in place; binding `topology` to a local would copy it and
             // retain and release its arrays on every request.
@@ -116,6 +131,8 @@ struct ClusterStateMachine: Sendable {
         _ request: inout ClusterRequest, redirection: ClusterRedirection?, now: ContinuousClock.Instant
     ) -> Decision {
         guard let redirection else { return Decision(action: .deliver, refresh: nil) }
+        // A redirection names a node that serves the slot; the request goes there, not to a replica.
+        request.replica = nil
         let action: RequestAction
         switch redirection {
         case .moved(let slot, let node):
@@ -136,11 +153,37 @@ struct ClusterStateMachine: Sendable {
 
     /// The node could not be reached or the connection broke before a reply: the request fails (the cache
     /// falls back) and a refresh is asked for, since a dead primary is what a failover replaces.
+    ///
+    /// When the node was the replica a read was routed to (the caller also reports a replica answering
+    /// `LOADING` or `MASTERDOWN` here), the replica rests for ``Configuration/replicaRetryAfter`` and the
+    /// read goes to the primary at once, within its deadline: a read is safe to repeat, and a replica is
+    /// an extra, never the only copy.
     mutating func connectionFailed(
         _ request: inout ClusterRequest, node: ClusterNodeAddress, now: ContinuousClock.Instant
     ) -> Decision {
         wantRefresh()
+        if request.replica == node {
+            restingReplicas = restingReplicas.filter { $0.value > now }
+            restingReplicas[node] = now + configuration.replicaRetryAfter
+            request.readFromReplica = false
+            return route(&request, now: now)
+        }
         return Decision(action: .fail(.nodeUnreachable(node)), refresh: startRefreshIfDue(now: now))
+    }
+
+    /// One of the replicas (not marked failed) serving `slot`, in turn, passing over resting ones; nil when there is none.
+    private mutating func pickReplica(for slot: ClusterSlot, now: ContinuousClock.Instant) -> ClusterNodeAddress? {
+        guard let shard = topology?.shardIndex(for: slot), let replicas = topology?.replicas(ofShard: shard), !replicas.isEmpty else {
+            return nil
+        }
+        replicaTurn = replicaTurn == Int.max ? 0 : replicaTurn + 1
+        for offset in 0..<replicas.count {
+            let candidate = replicas[(replicaTurn % replicas.count + offset) % replicas.count]
+            if restingReplicas.isEmpty { return candidate }
+            if let until = restingReplicas[candidate], until > now { continue }
+            return candidate
+        }
+        return nil
     }
 
     private func redirect(

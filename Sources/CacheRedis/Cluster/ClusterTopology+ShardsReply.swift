@@ -63,7 +63,9 @@ extension ClusterTopology {
         case (.some("?"), _): return nil
         default: host = askedNode.host
         }
-        let health = fields["health"]?.clusterText.flatMap(ClusterNode.Health.init(rawValue:)) ?? .online
+        // Redis documents "failed" and some versions print "fail": both mean failed.
+        let healthText = fields["health"]?.clusterText
+        let health = healthText == "fail" ? .failed : healthText.flatMap(ClusterNode.Health.init(rawValue:)) ?? .online
         let node = ClusterNode(id: fields["id"]?.clusterText, address: ClusterNodeAddress(host: host, port: port), health: health)
         return (node, role == "master" || role == "primary")
     }

@@ -14,6 +14,8 @@ struct ClusterTopology: Sendable {
     /// Each shard's primary address, by shard index: routing reads this instead of copying a whole
     /// ``ClusterShard`` (whose arrays and id would be retained and released on every request).
     private var primaryAddresses: [ClusterNodeAddress]
+    /// Each shard's replicas not marked failed, by shard index: where replica reads go.
+    private var replicaAddresses: [[ClusterNodeAddress]]
     /// The shard each primary leads, to apply a `MOVED` without a scan.
     private var shardByPrimary: [ClusterNodeAddress: Int]
     /// How many slots some shard serves.
@@ -24,6 +26,10 @@ struct ClusterTopology: Sendable {
         guard shards.count < Int(Self.uncovered) else { throw .malformed("\(shards.count) shards") }
         self.shards = shards
         self.primaryAddresses = shards.map(\.primary.address)
+        // A replica marked failed cannot answer reads. "loading" is kept: Redis also reports it for a healthy
+        // replica whose replication offset is still 0 (a fresh cluster before its first write), and a replica
+        // that really is loading answers -LOADING, which sends the read to the primary.
+        self.replicaAddresses = shards.map { $0.replicas.filter { $0.health != .failed }.map(\.address) }
         self.slotOwners = Array(repeating: Self.uncovered, count: ClusterSlot.count)
         self.shardByPrimary = [:]
         self.coveredSlotCount = 0
@@ -62,6 +68,11 @@ struct ClusterTopology: Sendable {
         return primaryAddresses[shard]
     }
 
+    /// The replicas (not marked failed) of shard `shard` (an index from ``shardIndex(for:)``).
+    func replicas(ofShard shard: Int) -> [ClusterNodeAddress] {
+        replicaAddresses[shard]
+    }
+
     /// The primaries of the shards that serve slots (the nodes a cluster store connects to and scans).
     var primaries: [ClusterNodeAddress] {
         shards.filter { !$0.slotRanges.isEmpty }.map(\.primary.address)
@@ -84,6 +95,7 @@ struct ClusterTopology: Sendable {
             target = shards.count
             shards.append(ClusterShard(primary: ClusterNode(id: nil, address: primary), slotRanges: []))
             primaryAddresses.append(primary)
+            replicaAddresses.append([])
             shardByPrimary[primary] = target
         }
         if let current = shardIndex(for: slot) {

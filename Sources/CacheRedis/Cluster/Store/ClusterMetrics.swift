@@ -5,6 +5,7 @@ import Metrics
 /// - `cache_kv_cluster_retries_total{kind=tryagain|clusterdown}`
 /// - `cache_kv_cluster_refreshes_total{result=ok|failed}`
 /// - `cache_kv_cluster_node_requests_total{node=host:port}` (per-node traffic)
+/// - `cache_kv_cluster_replica_fallbacks_total` (replica reads a failing replica sent on to the primary)
 final class ClusterMetrics: Sendable {
     private let moved: Counter
     private let ask: Counter
@@ -12,6 +13,7 @@ final class ClusterMetrics: Sendable {
     private let clusterDown: Counter
     private let refreshOK: Counter
     private let refreshFailed: Counter
+    private let replicaFallback: Counter
     private let factory: any MetricsFactory
 
     init(factory: any MetricsFactory) {
@@ -22,6 +24,12 @@ final class ClusterMetrics: Sendable {
         clusterDown = Counter(label: "cache_kv_cluster_retries_total", dimensions: [("kind", "clusterdown")], factory: factory)
         refreshOK = Counter(label: "cache_kv_cluster_refreshes_total", dimensions: [("result", "ok")], factory: factory)
         refreshFailed = Counter(label: "cache_kv_cluster_refreshes_total", dimensions: [("result", "failed")], factory: factory)
+        replicaFallback = Counter(label: "cache_kv_cluster_replica_fallbacks_total", factory: factory)
+    }
+
+    /// Counts a replica read that its replica failed and the primary was asked instead.
+    func recordReplicaFallback() {
+        replicaFallback.increment()
     }
 
     /// Counts a redirection or retry reply.

@@ -10,6 +10,8 @@ final class ClusterNodeConnections: Sendable {
     /// The node, as the cluster names it in redirections and topology replies.
     let address: ClusterNodeAddress
     private let connections: [RedisConnection]
+    /// By connection: whether `READONLY` was answered on it (see ``sendReplicaRead(_:deadline:)``).
+    private let readOnlyModes: [ReadOnlyMode]
     private let nextConnection = Atomic<Int>(0)
     /// Requests sent to this node (topology asks excluded): the per-node traffic a report shows.
     private let requestCount = Atomic<Int>(0)
@@ -31,6 +33,7 @@ final class ClusterNodeConnections: Sendable {
         connections = (0..<configuration.connectionCount).map { index in
             RedisConnection(index: index, endpoint: endpoint, configuration: configuration, resolver: resolver, logger: nodeLogger)
         }
+        readOnlyModes = connections.map { _ in ReadOnlyMode() }
         requestCounter = metrics.nodeRequests(address)
     }
 
@@ -50,6 +53,31 @@ final class ClusterNodeConnections: Sendable {
         count()
         return await pick().send(commands, deadline: deadline)
     }
+
+    /// Sends a read to this node as a replica of the key's shard. A replica answers reads only on a
+    /// connection that said `READONLY` (else it redirects them to its primary with `MOVED`), so the first
+    /// read on each connection goes as `READONLY` + the read, back to back; later ones go alone. A
+    /// reconnection forgets `READONLY`: the replica then answers `MOVED`, handled as any, and the store
+    /// calls ``readOnlyModeLost()`` so the next read says it again.
+    func sendReplicaRead(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+        count()
+        let index = pickIndex()
+        let connection = connections[index]
+        let mode = readOnlyModes[index]
+        if mode.isOn.load(ordering: .relaxed) { return await connection.send(command, deadline: deadline) }
+        let result = await connection.send([Self.readOnly, command], deadline: deadline)
+        // The batch's reply is the read's, or the first failure: READONLY's refusal fails the read.
+        if case .success = result { mode.isOn.store(true, ordering: .relaxed) }
+        return result
+    }
+
+    /// A replica redirected a read (`MOVED`): its connections may have reconnected since they said
+    /// `READONLY`, so every one says it again with its next read.
+    func readOnlyModeLost() {
+        for mode in readOnlyModes { mode.isOn.store(false, ordering: .relaxed) }
+    }
+
+    private static let readOnly = RedisCommand(["READONLY"], expecting: .ok)
 
     /// Requests sent to the node so far.
     var requests: Int { requestCount.load(ordering: .relaxed) }
@@ -73,14 +101,23 @@ final class ClusterNodeConnections: Sendable {
         requestCounter.increment()
     }
 
-    /// Round robin, skipping connections that are down when another is up.
     private func pick() -> RedisConnection {
-        if connections.count == 1 { return connections[0] }
-        let start = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
+        connections[pickIndex()]
+    }
+
+    /// Round robin, skipping connections that are down when another is up.
+    private func pickIndex() -> Int {
+        if connections.count == 1 { return 0 }
+        let start = Int(bitPattern: UInt(bitPattern: nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue) % UInt(connections.count))
         for offset in 0..<connections.count {
-            let candidate = connections[(start &+ offset) % connections.count]
-            if candidate.isAccepting { return candidate }
+            let candidate = (start + offset) % connections.count
+            if connections[candidate].isAccepting { return candidate }
         }
-        return connections[start % connections.count]
+        return start
+    }
+
+    /// Whether one connection has said `READONLY` (reads on it need not say it again).
+    private final class ReadOnlyMode: Sendable {
+        let isOn = Atomic<Bool>(false)
     }
 }

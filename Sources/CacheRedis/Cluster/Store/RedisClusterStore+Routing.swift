@@ -3,13 +3,20 @@ import Synchronization
 
 extension RedisClusterStore {
     /// Sends a keyed command to the node serving `slot`, following `MOVED`/`ASK` and waiting out
-    /// `TRYAGAIN`/`CLUSTERDOWN` as ``ClusterStateMachine`` decides, all within `deadline`.
-    func execute(_ command: RedisCommand, slot: ClusterSlot, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
-        guard ContinuousClock.now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
-        if !firstDiscovery.isOpen { await firstDiscovery.wait(until: deadline) }
-        var request = ClusterRequest(slot: slot, deadline: deadline)
+    /// `TRYAGAIN`/`CLUSTERDOWN` as ``ClusterStateMachine`` decides, all within `deadline`. An `isRead`
+    /// command goes to a replica when ``readFromReplicas`` is on.
+    func execute(
+        _ command: RedisCommand, slot: ClusterSlot, deadline: ContinuousClock.Instant, isRead: Bool = false
+    ) async throws(KVError) -> RedisReply {
+        var now = ContinuousClock.now
+        guard now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
+        if !firstDiscovery.isOpen {
+            await firstDiscovery.wait(until: deadline)
+            now = .now
+        }
+        var request = ClusterRequest(slot: slot, deadline: deadline, readFromReplica: isRead && readFromReplicas)
         var step = try state.withLock { (state: inout State) throws(KVError) -> Step in
-            let decision = state.machine.route(&request, now: .now)
+            let decision = state.machine.route(&request, now: now)
             return Step(decision: decision, connections: try Self.connections(for: decision, in: &state, store: self))
         }
         while true {
@@ -17,21 +24,34 @@ extension RedisClusterStore {
             switch step.decision.action {
             case .send(let node, let asking):
                 guard let connections = step.connections else { throw Self.shutDownError }
+                // Routing names a replica only for a replica read; redirections clear it.
+                let toReplica = request.replica != nil
                 let result = asking
                     ? await connections.send([Self.asking, command], deadline: deadline)
-                    : await connections.send(command, deadline: deadline)
+                    : toReplica
+                        ? await connections.sendReplicaRead(command, deadline: deadline)
+                        : await connections.send(command, deadline: deadline)
                 let error: KVError
                 switch result {
                 case .success(let reply): return reply
                 case .failure(let failure): error = failure
                 }
                 guard let redirection = Self.redirection(in: error, from: node) else {
-                    if isConnectionFailure(error, of: connections) {
-                        let decision = state.withLock { $0.machine.connectionFailed(&request, node: node, now: .now) }
-                        if let order = decision.refresh { startRefresh(order) }
+                    if isConnectionFailure(error, of: connections) || (toReplica && Self.isReplicaUnavailable(error)) {
+                        // A replica read goes on to the primary; any other request fails (the cache falls back).
+                        step = try state.withLock { (state: inout State) throws(KVError) -> Step in
+                            let decision = state.machine.connectionFailed(&request, node: node, now: .now)
+                            return Step(decision: decision, connections: try Self.connections(for: decision, in: &state, store: self))
+                        }
+                        if case .send = step.decision.action {
+                            metrics.recordReplicaFallback()
+                            continue
+                        }
+                        if let order = step.decision.refresh { startRefresh(order) }
                     }
                     throw error
                 }
+                if toReplica, case .moved = redirection { connections.readOnlyModeLost() }
                 metrics.record(redirection)
                 step = try state.withLock { (state: inout State) throws(KVError) -> Step in
                     let decision = state.machine.replyReceived(&request, redirection: redirection, now: .now)
@@ -109,6 +129,13 @@ extension RedisClusterStore {
         default:
             return nil
         }
+    }
+
+    /// Whether a replica's error reply says it cannot serve reads now: `LOADING` (restarted, loading its
+    /// data) or `MASTERDOWN` (link to its primary down with `replica-serve-stale-data no`).
+    static func isReplicaUnavailable(_ error: KVError) -> Bool {
+        guard error.code == .serverError else { return false }
+        return error.serverErrorPrefix == "LOADING" || error.serverErrorPrefix == "MASTERDOWN"
     }
 
     /// Whether an error says the node (not the request) is the problem, which is worth a topology refresh:

@@ -14,7 +14,9 @@ import Synchronization
 ///   runs on redirections, on unreachable nodes and every 30 s, never more than one at a time.
 /// - Failures keep their class (``KVError/Code``) as on one node, so ``TieredCache`` falls back to memory and
 ///   its breaker counts them the same way; cluster-level give-ups are `server_error` with prefix `CLUSTER`.
-/// - Reads go to primaries only (replica reads would be stale reads; not offered yet).
+/// - Reads go to primaries unless ``readFromReplicas`` is on (`?read_from_replicas=true`, or
+///   ``RedisStore/Configuration/readFromReplicas``): then reads of entries go to the replicas of the key's
+///   shard in turn (stale by up to the replication lag), and to the primary when no replica is up.
 ///
 /// Creating it never blocks: the first discovery runs in the background, and requests made before it ends
 /// wait for it within their deadlines.
@@ -25,6 +27,9 @@ public final class RedisClusterStore: KVStore {
     public let configuration: RedisStore.Configuration
     /// `"redis-cluster"`.
     public var backendName: String { "redis-cluster" }
+    /// Whether reads of entries go to replicas: the configuration's ``RedisStore/Configuration/readFromReplicas``
+    /// or the first seed's `?read_from_replicas=true`.
+    public let readFromReplicas: Bool
 
     struct State {
         var machine: ClusterStateMachine
@@ -81,6 +86,7 @@ public final class RedisClusterStore: KVStore {
             return ClusterNodeAddress(host: host, port: port)
         }
         self.template = seeds.first ?? RedisEndpoint(address: .tcp(host: "127.0.0.1", port: 6379))
+        self.readFromReplicas = configuration.readFromReplicas || template.readFromReplicas
         let now = ContinuousClock.now
         self.state = Mutex(State(machine: ClusterStateMachine(seeds: tcpSeeds, configuration: clusterConfiguration, now: now)))
         if tcpSeeds.isEmpty {
@@ -99,12 +105,13 @@ public final class RedisClusterStore: KVStore {
 
     // MARK: - KVStore
 
-    /// Reads `key` from the primary of its slot (`GET`, or `GETRANGE` under a size limit, as ``RedisStore``).
+    /// Reads `key` from the primary of its slot, or from one of its replicas with ``readFromReplicas``
+    /// (`GET`, or `GETRANGE` under a size limit, as ``RedisStore``).
     public func get(
         _ key: String, maximumBytes: Int, verify: KVReplyCheck?, deadline: ContinuousClock.Instant
     ) async throws(KVError) -> [UInt8]? {
         let (command, limited) = RedisKVCommands.get(key, maximumBytes: maximumBytes, verify: verify)
-        let reply = try await execute(command, slot: ClusterSlot(key: key), deadline: deadline)
+        let reply = try await execute(command, slot: ClusterSlot(key: key), deadline: deadline, isRead: true)
         return try RedisKVCommands.value(from: reply, limited: limited, maximumBytes: maximumBytes)
     }
 
