@@ -63,12 +63,19 @@ extension TieredCache {
         // TTL (4.2 s in cluster-failover, 2.4 s in foreign-writers); past it, the waiter computes itself.
         let waitEnds = ContinuousClock.now + min(policy.waitLimit, max(kvTimeLeft, .zero))
         var pause = policy.initialPollInterval
+        var attempts = 0
         while true {
             guard kvTimeLeft > .zero else {
                 return try await computeWithoutLock(key, cacheKey, reason: "kv_slow", ttl: ttl, staleWindow: staleWindow, compute: compute)
             }
             let lockStarted = ContinuousClock.now
-            let attempt = await tryLock(locking, lockKey: lockKey, token: token, ttl: policy.ttl, key: cacheKey, within: kvTimeLeft)
+            // A retry after a poll is part of the wait, so it ends by `waitEnds` as well.
+            let lockLimit = attempts == 0 ? kvTimeLeft : min(kvTimeLeft, waitEnds - lockStarted)
+            guard lockLimit > .zero else {
+                return try await computeWithoutLock(key, cacheKey, reason: "wait_expired", ttl: ttl, staleWindow: staleWindow, compute: compute)
+            }
+            attempts += 1
+            let attempt = await tryLock(locking, lockKey: lockKey, token: token, ttl: policy.ttl, key: cacheKey, within: lockLimit)
             kvTimeLeft -= ContinuousClock.now - lockStarted
             switch attempt {
             case .failed:
@@ -85,9 +92,17 @@ extension TieredCache {
                 }
                 try? await Task.sleep(for: min(pause, left))
                 pause = min(pause * 2, policy.maximumPollInterval)
-                guard kvTimeLeft > .zero else { continue }
+                // The poll ends by `waitEnds` too: sleeps and reads together stay within what was left of the
+                // deadline when the wait began. A poll that could run past it (a fault that began while this
+                // instance waited) made a waiter spend its pauses plus a whole read's deadline: 476–526 ms in
+                // `rest-failing` (300 ms deadline) behind a lock whose holder's release had failed.
+                let readLimit = min(kvTimeLeft, waitEnds - ContinuousClock.now)
+                guard readLimit > .zero else {
+                    return try await computeWithoutLock(
+                        key, cacheKey, reason: "wait_expired", ttl: ttl, staleWindow: staleWindow, compute: compute)
+                }
                 let readStarted = ContinuousClock.now
-                let read = await readFromKV(cacheKey, store: store, epoch: invalidations.epoch, within: kvTimeLeft)
+                let read = await readFromKV(cacheKey, store: store, epoch: invalidations.epoch, within: readLimit)
                 kvTimeLeft -= ContinuousClock.now - readStarted
                 switch read {
                 case .hit(let entry, _):

@@ -178,6 +178,37 @@ struct CrossInstanceSingleFlightTests {
         await store.shutdown()
     }
 
+    @Test("a waiter's polls end with its wait: a tier that stalls mid-wait costs it no more than the KV deadline")
+    func waiterPollsEndWithTheWait() async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let deadline = Duration.seconds(2)
+        let holder = try makeCache(url: server.url, namespace: "stall", deadline: deadline)
+        let waiter = try makeCache(url: server.url, namespace: "stall", deadline: deadline)
+        let origin = Origin()
+        // The holder takes the lock and computes for longer than the test lasts.
+        let holding = Task { try await holder.getOrCompute("q") { try await origin.answer("slow", after: .seconds(8)) } }
+        #expect(await Self.eventually {
+            let keys = (try? await server.command(["KEYS", "stall:lock:*"])) ?? ""
+            return keys.contains("stall:lock:")
+        })
+        let started = ContinuousClock.now
+        let waiting = Task { try await waiter.getOrCompute("q") { try await origin.answer("local") } }
+        // Half-way through the wait the tier stops answering: the poll then in flight (or the next one)
+        // stalls. Before the fix it could run a whole deadline of its own past the wait's end (about 3 s here).
+        try await Task.sleep(until: started + .seconds(1), clock: .continuous)
+        _ = try await server.command(["CLIENT", "PAUSE", "6000", "ALL"])
+        let result = try await waiting.value
+        let inCache = ContinuousClock.now - started - .milliseconds(200)
+        #expect(result.entry.text == "local" && result.origin == .computed)
+        // Correctness, not speed: the wait ended by the deadline (2 s), not by a stalled poll's own deadline.
+        #expect(inCache < .milliseconds(2600), "the waiter spent \(inCache) in the cache")
+        holding.cancel()
+        _ = try? await server.command(["CLIENT", "UNPAUSE"])
+        await holder.shutdown()
+        await waiter.shutdown()
+    }
+
     @Test("a lock key hashes to its entry's Redis Cluster slot, and entries never share a lock")
     func lockKeySlots() {
         let keys = ["q", "what is {KV}?", "a{b}c", "a{}b", "}{x}", "x}y", "{", "é{ü}", "plain question with spaces"]
