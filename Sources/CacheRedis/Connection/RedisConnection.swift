@@ -81,9 +81,18 @@ final class RedisConnection: Sendable {
     /// Whether callers may write their command to the socket themselves while the I/O thread sleeps
     /// (``RedisStore/Configuration/directWrites``).
     let directWritesEnabled: Bool
+    /// The I/O thread this connection shares with others (nil: a thread of its own). Held so that the
+    /// shared wake-up pipe, which callers write, stays open for as long as this connection lives.
+    let sharedLoop: RedisSharedConnectionLoop?
 
-    init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver, logger: Logger) {
+    /// A connection that runs on a thread of its own, or, with `sharedLoop`, on that loop's thread beside
+    /// other connections (a cluster store's nodes: one wake-up serves every node's replies and writes).
+    init(
+        index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver,
+        logger: Logger, sharedLoop: RedisSharedConnectionLoop? = nil
+    ) {
         self.index = index
+        self.sharedLoop = sharedLoop
         self.endpoint = endpoint
         self.configuration = configuration
         self.resolver = resolver
@@ -92,10 +101,22 @@ final class RedisConnection: Sendable {
         connectionLogger[metadataKey: "redis.endpoint"] = "\(endpoint.redactedURL)"
         connectionLogger[metadataKey: "redis.connection"] = "\(index)"
         self.logger = connectionLogger
+        var initial = State()
+        if let sharedLoop {
+            // The shared thread polls one pipe for all its connections.
+            self.wakeReadDescriptor = sharedLoop.wakeReadDescriptor
+            self.wakeWriteDescriptor = sharedLoop.wakeWriteDescriptor
+            if sharedLoop.wakeWriteDescriptor < 0 {
+                initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe"))
+                initial.exited = true
+            }
+            self.state = Mutex(initial)
+            self.deadlineGuard = RedisDeadlineGuard()
+            return
+        }
         // A pipe rather than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
         var ends: [Int32] = [-1, -1]
         let created = pipe(&ends) == 0
-        var initial = State()
         if created {
             for end in ends {
                 _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
@@ -112,7 +133,8 @@ final class RedisConnection: Sendable {
     }
 
     deinit {
-        if wakeWriteDescriptor >= 0 {
+        // A shared pipe belongs to the shared loop, which closes it when the last connection is gone.
+        if sharedLoop == nil, wakeWriteDescriptor >= 0 {
             Glibc.close(wakeWriteDescriptor)
             Glibc.close(wakeReadDescriptor)
         }
@@ -129,6 +151,10 @@ final class RedisConnection: Sendable {
         let idleTicks = deadlineGuard.idleTicksBeforeSleep
         deadlineGuard.start(name: "redis-guard-\(index)") { [self] now in
             state.withLock { $0.watch.step(now: now, grace: grace, idleTicksBeforeSleep: idleTicks) }
+        }
+        if let sharedLoop {
+            sharedLoop.register(self)
+            return
         }
         let thread = Thread { [self] in
             ioThreadIdentifier.store(UInt(pthread_self()), ordering: .releasing)
