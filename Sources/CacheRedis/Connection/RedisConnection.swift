@@ -114,20 +114,13 @@ final class RedisConnection: Sendable {
             self.deadlineGuard = RedisDeadlineGuard()
             return
         }
-        // A pipe rather than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
-        var ends: [Int32] = [-1, -1]
-        let created = pipe(&ends) == 0
-        if created {
-            for end in ends {
-                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            }
-        } else {
+        let ends = Self.makeWakePipe()
+        if ends == nil {
             initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe (errno \(errno))"))
             initial.exited = true
         }
-        self.wakeReadDescriptor = created ? ends[0] : -1
-        self.wakeWriteDescriptor = created ? ends[1] : -1
+        self.wakeReadDescriptor = ends?.read ?? -1
+        self.wakeWriteDescriptor = ends?.write ?? -1
         self.state = Mutex(initial)
         self.deadlineGuard = RedisDeadlineGuard()
     }
@@ -138,6 +131,18 @@ final class RedisConnection: Sendable {
             Glibc.close(wakeWriteDescriptor)
             Glibc.close(wakeReadDescriptor)
         }
+    }
+
+    /// A non-blocking, close-on-exec pipe for waking an I/O thread, or nil (errno tells why). A pipe rather
+    /// than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
+    static func makeWakePipe() -> (read: Int32, write: Int32)? {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return nil }
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        return (ends[0], ends[1])
     }
 
     /// Starts the I/O thread (once), unless the wake-up pipe could not be created.

@@ -43,18 +43,13 @@ final class RedisSharedConnectionLoop: Sendable {
     init(name: String, logger: Logger) {
         self.name = name
         self.logger = logger
-        var ends: [Int32] = [-1, -1]
-        if pipe(&ends) == 0 {
-            for end in ends {
-                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            }
-        } else {
+        let ends = RedisConnection.makeWakePipe()
+        if ends == nil {
+            // Its connections then refuse every command (failing fast), as a connection without a pipe does.
             logger.error("redis shared I/O loop: could not create a wake-up pipe", metadata: ["errno": "\(errno)"])
-            ends = [-1, -1]
         }
-        wakeReadDescriptor = ends[0]
-        wakeWriteDescriptor = ends[1]
+        wakeReadDescriptor = ends?.read ?? -1
+        wakeWriteDescriptor = ends?.write ?? -1
     }
 
     deinit {
