@@ -85,6 +85,9 @@ final class ClusterNodeConnections: Sendable {
     /// Requests sent to the node so far.
     var requests: Int { requestCount.load(ordering: .relaxed) }
 
+    /// The I/O threads the connections run on (`pthread_self()` values; 0 before a thread took one), for tests.
+    var ioThreadIdentifiers: [UInt] { connections.map { $0.ioThreadIdentifier.load(ordering: .acquiring) } }
+
     /// Whether some connection takes commands (a timed-out connection closes itself and stops taking them).
     var isAccepting: Bool { connections.contains { $0.isAccepting } }
 
