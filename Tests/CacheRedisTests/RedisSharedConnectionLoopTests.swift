@@ -22,8 +22,9 @@ struct RedisSharedConnectionLoopTests {
         for _ in 0..<count { servers.append(try await RedisServer.start()) }
         let loop = RedisSharedConnectionLoop(name: "redis-shared-test", logger: RedisStoreTestSupport.quietLogger)
         let connections = servers.enumerated().map { index, server in
+            // The first by name: its resolution (on a resolver thread) comes back through the shared pipe.
             RedisConnection(
-                index: index, endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: server.port)),
+                index: index, endpoint: RedisEndpoint(address: .tcp(host: index == 0 ? "localhost" : "127.0.0.1", port: server.port)),
                 configuration: configuration, resolver: SystemHostResolver(), logger: RedisStoreTestSupport.quietLogger,
                 sharedLoop: loop)
         }
