@@ -44,7 +44,8 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var isColdStart: Bool
     /// Whether the cache marked the answer stale (fail-safe).
     public var isStale = false
-    /// Whether the instance's circuit breaker was open (or half-open) when the request was sent.
+    /// Whether the instance's circuit breaker was open (or half-open) when the cache call began (read in the
+    /// request's task just before the call, since the state can change while the harness starts that task).
     public var circuitOpenAtStart = false
     /// Whether the request spent at least the KV deadline in the cache: it waited for the KV tier in vain.
     public var waitedForDeadline = false

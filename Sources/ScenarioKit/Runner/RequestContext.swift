@@ -30,10 +30,12 @@ struct RequestContext: Sendable {
         let ttl = ttl
         // The knowledge base may change during the request (`kb-update`): either version is then right.
         let versionAtStart = origin.version(of: question)
-        let circuitAtStart = cache.circuitState
         let timedCall: TimedCall? = await FirstResult.value(within: limit) {
             // Timed around the cache call itself: the harness's own task hand-offs (starting this task,
             // resuming the caller) are not the cache's time.
+            // Read here, not before the task started: on a busy machine the breaker can change state in between
+            // (a probe closes it, then the request's KV read is sent and released when it opens again).
+            let circuit = cache.circuitState
             let calledAt = ContinuousClock.now
             do {
                 let lookup = self.lookup
@@ -52,9 +54,9 @@ struct RequestContext: Sendable {
                         responder: call.responder)
                     return call.entry
                 }
-                return TimedCall(result: .success(result), calledAt: calledAt, returnedAt: ContinuousClock.now)
+                return TimedCall(result: .success(result), circuit: circuit, calledAt: calledAt, returnedAt: ContinuousClock.now)
             } catch {
-                return TimedCall(result: .failure(error), calledAt: calledAt, returnedAt: ContinuousClock.now)
+                return TimedCall(result: .failure(error), circuit: circuit, calledAt: calledAt, returnedAt: ContinuousClock.now)
             }
         }
         let outcome = timedCall?.result
@@ -70,6 +72,7 @@ struct RequestContext: Sendable {
         if let timedCall {
             record.cacheCallMilliseconds = VariantRunner.milliseconds(timedCall.returnedAt - timedCall.calledAt)
         }
+        let circuitAtStart = timedCall?.circuit ?? nil
         record.circuitOpenAtStart = circuitAtStart == .open || circuitAtStart == .halfOpen
         record.calledOrigin = measured.responder != nil
         switch outcome {
