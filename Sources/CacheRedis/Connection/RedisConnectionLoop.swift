@@ -6,9 +6,10 @@ import Logging
 import Glibc
 #endif
 
-/// The thin shell around ``RedisConnectionStateMachine``, confined to the connection's I/O thread — its own,
-/// or a ``RedisSharedConnectionLoop``'s (it is not `Sendable`, and is created on that thread): it owns the socket, the TLS session, the RESP
-/// parser and `poll`, turns what happens on them into the machine's events and executes its actions.
+/// The thin shell around ``RedisConnectionStateMachine``, confined to the connection's I/O thread — its
+/// own, or a ``RedisSharedConnectionLoop``'s (it is not `Sendable`, and is created on that thread): it owns
+/// the socket, the TLS session, the RESP parser and `poll`, turns what happens on them into the machine's
+/// events and executes its actions.
 ///
 /// One iteration: run executor jobs; take queued commands, a finished name resolution and the deadline
 /// guard's poison flag; let the machine act on the clock; write what is buffered; `poll` the socket and the
