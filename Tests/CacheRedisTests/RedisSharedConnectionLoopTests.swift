@@ -129,6 +129,21 @@ struct RedisSharedConnectionLoopTests {
         }
     }
 
+    @Test("an idle shared thread sleeps in poll: a few wake-ups in 600 ms, not a busy loop")
+    func idleThreadSleeps() async throws {
+        try await Self.withSharedConnections(3) { _, connections, loop in
+            for connection in connections {
+                #expect(try await connection.send(Self.get("idle:k"), deadline: RedisStoreTestSupport.deadline()).get() == .null)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let before = loop.pollCount.load(ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(600))
+            let polls = loop.pollCount.load(ordering: .relaxed) - before
+            // After recent traffic each sleep is bounded by the direct-write horizon (100 ms): about 6 polls.
+            #expect(polls <= 30, "\(polls) polls in 600 ms of idleness")
+        }
+    }
+
     @Test("a lone caller writes its command itself while the shared thread sleeps")
     func directWrites() async throws {
         try await Self.withSharedConnections(2) { _, connections, _ in

@@ -38,6 +38,8 @@ final class RedisSharedConnectionLoop: Sendable {
     private let name: String
     private let logger: Logger
     private let state = Mutex(State())
+    /// `poll` calls so far: lets a test tell a sleeping thread from a spinning one.
+    let pollCount = Atomic<Int>(0)
 
     /// A loop whose thread starts with the first registered connection; `name` names the thread.
     init(name: String, logger: Logger) {
@@ -171,6 +173,7 @@ final class RedisSharedConnectionLoop: Sendable {
                 slept.append(true)
                 if timeout >= 0 { timeoutMilliseconds = timeoutMilliseconds < 0 ? timeout : min(timeoutMilliseconds, timeout) }
             }
+            pollCount.wrappingAdd(1, ordering: .relaxed)
             let ready = descriptors.withUnsafeMutableBufferPointer { buffer in
                 poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
             }
