@@ -16,7 +16,7 @@ extension TieredCache {
     ///
     /// `epoch` is ``InvalidationFence/epoch`` taken before the lookup read anything: a value read before an
     /// invalidation of its key is neither kept nor served once that invalidation has begun.
-    func readFromKV(_ key: CacheKey, store: any KVStore, epoch: UInt64, within limit: Duration? = nil) async -> KVReadOutcome {
+    nonisolated(nonsending) func readFromKV(_ key: CacheKey, store: any KVStore, epoch: UInt64, within limit: Duration? = nil) async -> KVReadOutcome {
         // Only the await here; everything else in synchronous functions (see TieredCache+LookupSteps).
         let started = ContinuousClock.now
         let read: Result<[UInt8]?, KVError>
