@@ -45,6 +45,19 @@ struct MetricAnalyzerTests {
         #expect(abs(metrics.planEquivalentLatency.max - 951) < 1)
     }
 
+    @Test func cacheOverheadIsTheCacheCallLessTheOrigin() {
+        // Sent at 0, the cache call took 12 ms of which 10 in the origin, answered at 30 ms: the other 18 ms were
+        // the harness starting the request's task and resuming its waiter, not the cache.
+        var timed = record(0, "a", instance: 0, start: 0, latency: 30, outcome: .computed, origin: 10)
+        timed.cacheCallMilliseconds = 12
+        #expect(timed.cacheOverheadMilliseconds == 2)
+        #expect(timed.latencyMilliseconds == 30)
+        // A call that never returned has no call time: its whole latency counts.
+        let untimed = record(1, "b", instance: 0, start: 0, latency: 30, outcome: .failed)
+        #expect(untimed.cacheOverheadMilliseconds == 30)
+        #expect(MetricAnalyzer(records: [timed]).metrics().maxCacheOverheadMilliseconds == 2)
+    }
+
     @Test func expectationsAreJudgedAgainstTheirPhaseAndTheDeadline() throws {
         let records = [
             record(0, "a", instance: 0, start: 0, latency: 20, outcome: .computed, origin: 19),

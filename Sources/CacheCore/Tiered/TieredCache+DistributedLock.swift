@@ -20,7 +20,7 @@ import Logging
 /// owner-only compare-and-delete.
 ///
 /// Logs: `cache_lock_acquired` (debug), `cache_lock_answered_by_other` (debug), `cache_lock_fallback`
-/// (debug; `reason` = `kv_failed`, `kv_slow`, `lock_failed`, `wait_expired`), `cache_lock_release_failed` (debug).
+/// (debug; `reason` = `kv_failed`, `kv_slow`, `lock_failed`, `wait_expired`), `cache_lock_release_failed` (debug), `cache_locks_released` (debug: locks let go before their store is replaced or shut down).
 extension TieredCache {
     private enum LockAttempt {
         case acquired
@@ -81,6 +81,7 @@ extension TieredCache {
             case .failed:
                 return try await computeWithoutLock(key, cacheKey, reason: "lock_failed", ttl: ttl, staleWindow: staleWindow, compute: compute)
             case .acquired:
+                heldLocks.insert(HeldLocks.Lock(store: locking, key: lockKey, token: token))
                 return try await computeHoldingLock(
                     cacheKey, key: key, lock: (locking, lockKey, token), kvTimeLeft: kvTimeLeft, ttl: ttl, staleWindow: staleWindow,
                     compute: compute)
@@ -189,8 +190,10 @@ extension TieredCache {
         let kvDeadline = configuration.kvDeadline
         let logger = logger
         let writes = backgroundWrites
+        let heldLocks = heldLocks
         Task {
             if afterWrites { _ = await writes.waitForWritesStartedBefore(deadline: .now + kvDeadline) }
+            heldLocks.remove(token: token)
             let deadline = ContinuousClock.now + kvDeadline
             do throws(KVError) {
                 _ = try await store.releaseLock(lockKey, token: token, deadline: deadline)
@@ -201,6 +204,27 @@ extension TieredCache {
                 ])
             }
         }
+    }
+
+    /// Releases every lock this cache holds (each within the KV deadline, side by side) before their store
+    /// is replaced or shut down: see ``HeldLocks``. A holder still computing then shares its key with
+    /// whoever takes the lock next, which costs at most one more origin call; leaving the lock cost the
+    /// others a whole KV deadline each.
+    func releaseHeldLocks(reason: String) async {
+        let locks = heldLocks.takeAll()
+        guard !locks.isEmpty else { return }
+        let deadline = ContinuousClock.now + configuration.kvDeadline
+        let released = await withTaskGroup(of: Bool.self) { group in
+            for lock in locks {
+                group.addTask {
+                    (try? await lock.store.releaseLock(lock.key, token: lock.token, deadline: deadline)) != nil
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        logger.debug("cache_locks_released", metadata: [
+            "reason": "\(reason)", "held": "\(locks.count)", "released": "\(released)",
+        ])
     }
 
     /// A fresh random owner token (128 bits): only its holder can release the lock.

@@ -67,6 +67,7 @@ public final class TieredCache: Sendable {
     let pendingWrites: Mutex<PendingWriteQueue>
     /// Concurrent `getOrCompute` calls for one key share one computation.
     let computations = SingleFlight<FlightAnswer>()
+    let heldLocks = HeldLocks()
     let metricsFactory: any MetricsFactory
     /// Whether ``CacheConfiguration/namespace`` passed validation; if not, no KV store is ever used.
     let namespaceIsValid: Bool
@@ -190,6 +191,7 @@ public final class TieredCache: Sendable {
         ])
         await restartBackplane(rawStore: newStore)
         guard let previous else { return }
+        await releaseHeldLocks(reason: "replace_store")
         await drainBackgroundWrites(reason: "replace_store")
         await previous.shutdown()
     }
@@ -228,6 +230,7 @@ public final class TieredCache: Sendable {
             return current
         }
         guard let previous else { return }
+        await releaseHeldLocks(reason: "shutdown")
         await drainBackgroundWrites(reason: "shutdown")
         await previous.shutdown()
     }

@@ -44,13 +44,18 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var isColdStart: Bool
     /// Whether the cache marked the answer stale (fail-safe).
     public var isStale = false
-    /// Whether the instance's circuit breaker was open (or half-open) when the request was sent.
+    /// Whether the instance's circuit breaker was open (or half-open) when the cache call began (read in the
+    /// request's task just before the call, since the state can change while the harness starts that task).
     public var circuitOpenAtStart = false
     /// Whether the request spent at least the KV deadline in the cache: it waited for the KV tier in vain.
     public var waitedForDeadline = false
     /// Whether the answer came from another caller's concurrent computation (single-flight): the request's
     /// wait was for that origin call, which its own origin time does not show.
     public var sharedComputation = false
+    /// How long the `getOrCompute` call itself took, in milliseconds (origin time included), measured inside the
+    /// request's task; `nil` if it never returned. ``latencyMilliseconds`` also holds the harness's own task
+    /// hand-offs around the call, which on a busy 2-core machine reach milliseconds and are not the cache's.
+    public var cacheCallMilliseconds: Double?
     /// Whether this request's own `compute` called the origin (a follower that shared another request's
     /// computation did not, although its `responder` names the call it waited for): origin calls count these.
     public var calledOrigin = false
@@ -83,8 +88,11 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var isHit: Bool { outcome == .kv || outcome == .memory }
     /// When the caller got its answer, in milliseconds since the run started.
     public var endMilliseconds: Double { startMilliseconds + latencyMilliseconds }
-    /// Time spent in the cache itself: latency minus origin time.
-    public var cacheOverheadMilliseconds: Double { max(0, latencyMilliseconds - originMilliseconds) }
+    /// Time spent in the cache itself: the cache call's duration minus origin time (the whole latency if the call
+    /// never returned).
+    public var cacheOverheadMilliseconds: Double {
+        max(0, (cacheCallMilliseconds ?? latencyMilliseconds) - originMilliseconds)
+    }
     /// The latency the request would have had with the origin's real (unscaled) latency: the cache's own
     /// time as measured, plus the origin's time at scale 1.
     public var planEquivalentLatencyMilliseconds: Double { cacheOverheadMilliseconds + unscaledOriginMilliseconds }

@@ -30,8 +30,13 @@ struct RequestContext: Sendable {
         let ttl = ttl
         // The knowledge base may change during the request (`kb-update`): either version is then right.
         let versionAtStart = origin.version(of: question)
-        let circuitAtStart = cache.circuitState
-        let outcome: Result<CacheResult, any Error>? = await FirstResult.value(within: limit) {
+        let timedCall: TimedCall? = await FirstResult.value(within: limit) {
+            // Timed around the cache call itself: the harness's own task hand-offs (starting this task,
+            // resuming the caller) are not the cache's time.
+            // Read here, not before the task started: on a busy machine the breaker can change state in between
+            // (a probe closes it, then the request's KV read is sent and released when it opens again).
+            let circuit = cache.circuitState
+            let calledAt = ContinuousClock.now
             do {
                 let lookup = self.lookup
                 defer { lookup?.end() }
@@ -49,11 +54,12 @@ struct RequestContext: Sendable {
                         responder: call.responder)
                     return call.entry
                 }
-                return .success(result)
+                return TimedCall(result: .success(result), circuit: circuit, calledAt: calledAt, returnedAt: ContinuousClock.now)
             } catch {
-                return .failure(error)
+                return TimedCall(result: .failure(error), circuit: circuit, calledAt: calledAt, returnedAt: ContinuousClock.now)
             }
         }
+        let outcome = timedCall?.result
         let answeredAt = clock.now
         let latency = VariantRunner.milliseconds(answeredAt - sentAt)
         let measured = timing.value
@@ -63,6 +69,10 @@ struct RequestContext: Sendable {
             originMilliseconds: measured.milliseconds, unscaledOriginMilliseconds: measured.unscaled, outcome: .failed,
             responder: measured.responder, kvError: nil, wrongAnswer: nil, failure: nil, mode: mode,
             isColdStart: isColdStart)
+        if let timedCall {
+            record.cacheCallMilliseconds = VariantRunner.milliseconds(timedCall.returnedAt - timedCall.calledAt)
+        }
+        let circuitAtStart = timedCall?.circuit ?? nil
         record.circuitOpenAtStart = circuitAtStart == .open || circuitAtStart == .halfOpen
         record.calledOrigin = measured.responder != nil
         switch outcome {
@@ -81,7 +91,8 @@ struct RequestContext: Sendable {
                 record.originMilliseconds = 0
                 record.unscaledOriginMilliseconds = 0
             } else if result.sharedComputation,
-                let shared = instance.originCalls.sharedWait(for: question, sentAt: sentAt, answeredAt: answeredAt) {
+                let shared = instance.originCalls.sharedWait(
+                    for: question, sentAt: timedCall?.calledAt ?? sentAt, answeredAt: timedCall?.returnedAt ?? answeredAt) {
                 // It waited for another request's origin call: that wait is origin time, not the cache's.
                 record.originMilliseconds = shared.milliseconds
                 record.unscaledOriginMilliseconds = shared.unscaled

@@ -209,6 +209,30 @@ struct CrossInstanceSingleFlightTests {
         await waiter.shutdown()
     }
 
+    @Test("a lock held when the store is replaced or shut down is released then, not left to its TTL",
+          arguments: [false, true])
+    func heldLockReleasedWithItsStore(shutDown: Bool) async throws {
+        let server = try await RedisServer.start()
+        defer { server.cleanUp() }
+        let namespace = shutDown ? "gone" : "rolled"
+        let holder = try makeCache(url: server.url, namespace: namespace)
+        let origin = Origin()
+        // The holder takes the lock and is still computing when its store goes (the plan's rollback, or a deploy).
+        let holding = Task { try await holder.getOrCompute("q") { try await origin.answer("late", after: .seconds(8)) } }
+        let lockKeys = { (try? await server.command(["KEYS", "\(namespace):lock:*"])) ?? "" }
+        #expect(await Self.eventually { await lockKeys().contains("\(namespace):lock:") })
+        if shutDown { await holder.shutdown() } else { await holder.replaceKVStore(nil) }
+        // Gone as soon as the store is: another instance that misses takes the lock at once instead of waiting
+        // for an answer this holder can no longer store (before, it waited up to its KV deadline, lock TTL 5 s).
+        #expect(!(await lockKeys()).contains("\(namespace):lock:"))
+        let other = try makeCache(url: server.url, namespace: namespace)
+        let answer = try await other.getOrCompute("q") { try await origin.answer("from the other") }
+        #expect(answer.entry.text == "from the other" && answer.origin == .computed)
+        #expect(other.statistics().distributedLockOutcomes["acquired"] == 1)
+        holding.cancel()
+        await other.shutdown()
+    }
+
     @Test("a lock key hashes to its entry's Redis Cluster slot, and entries never share a lock")
     func lockKeySlots() {
         let keys = ["q", "what is {KV}?", "a{b}c", "a{}b", "}{x}", "x}y", "{", "é{ü}", "plain question with spaces"]

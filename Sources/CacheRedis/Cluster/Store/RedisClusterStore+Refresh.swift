@@ -14,7 +14,7 @@ extension RedisClusterStore {
         let refusals = Mutex<[KVError]>([])
         let outcome = await ClusterTopologyDiscovery.discover(candidates: order.candidates, tls: template.tls != nil) { node, command in
             do {
-                return try await self.ask(node, command)
+                return try await self.ask(node, command, refusals: refusals)
             } catch {
                 if let failure = error as? KVError { refusals.withLock { $0.append(failure) } }
                 throw error
@@ -62,14 +62,17 @@ extension RedisClusterStore {
     }
 
     /// One topology ask: the reply (an error reply as ``RedisReply/error(_:)``), or a thrown failure when
-    /// the node cannot be reached within ``refreshAskTimeout``.
-    private func ask(_ node: ClusterNodeAddress, _ arguments: [String]) async throws -> RedisReply {
+    /// the node cannot be reached within ``refreshAskTimeout``. A refused password is answered as an error
+    /// reply too (the node is up, it just will not talk to us), and also kept in `refusals`, so that a
+    /// discovery that found no map says why (`auth`, see `RedisClusterStore+DiscoveryRefusal.swift`).
+    private func ask(_ node: ClusterNodeAddress, _ arguments: [String], refusals: borrowing Mutex<[KVError]>) async throws -> RedisReply {
         let connections = try state.withLock { (state: inout State) throws(KVError) in try Self.connections(to: node, in: &state, store: self) }
         let result = await connections.send(
             RedisCommand(arguments, expecting: .anyReply), deadline: .now + refreshAskTimeout, counted: false)
         switch result {
         case .success(let reply): return reply
         case .failure(let error) where error.code == .serverError || error.code == .authentication:
+            if error.code == .authentication { refusals.withLock { $0.append(error) } }
             return .error(error.message)
         case .failure(let error): throw error
         }
