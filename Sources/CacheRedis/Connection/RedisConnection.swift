@@ -44,6 +44,9 @@ final class RedisConnection: Sendable {
         var queue: [PendingCommand] = []
         /// True while the I/O thread sleeps (or is about to) in `poll` and must be woken through the pipe.
         var ioThreadSleeping = false
+        /// While the I/O thread sleeps with replies on their way: when its sleep ends at the latest. A caller
+        /// whose deadline is no earlier queues its command without waking it (see ``RedisConnection/hand``).
+        var repliesWakeBy: ContinuousClock.Instant?
         var exited = false
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         /// Jobs of tasks that prefer this connection's I/O thread as their executor.
@@ -147,8 +150,23 @@ final class RedisConnection: Sendable {
     /// A caller that finds no other command outstanding on the connection spins briefly for its reply
     /// before suspending (see ``RedisReplySlot/wait(spinningFor:)``); with many concurrent callers nobody
     /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
-    func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+    nonisolated(nonsending) func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+        // Only the await here: the steps around it are synchronous functions, so their temporaries are
+        // stack slots rather than task allocations (and the caller's executor is kept: no hop).
         let slot = RedisReplySlot(deadline: deadline)
+        let spin: Duration?
+        switch hand(command, to: slot) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let spinning): spin = spinning
+        }
+        let (result, caught) = await slot.wait(spinningFor: spin)
+        finishWaiting(spun: spin != nil, caught: caught)
+        return result
+    }
+
+    /// Queues `command` (or writes it directly), wakes whoever must be woken and counts the caller as
+    /// outstanding; returns how long the caller may spin for its reply, or the refusal to fail it with.
+    private func hand(_ command: RedisCommand, to slot: RedisReplySlot) -> Result<Duration?, KVError> {
         // Only a caller alone on the connection: with others waiting, their round trip is shared anyway.
         let mayWriteDirectly = directWritesEnabled && outstanding.load(ordering: .relaxed) == 0 && !deadlineGuard.isPoisoned
         let (refusal, wakeIOThread, wakeGuard): (KVError?, Bool, Bool) = state.withLock { state in
@@ -171,7 +189,11 @@ final class RedisConnection: Sendable {
                     }
                 }
                 state.queue.append(pending)
-                return (nil, Self.claimWakeUp(&state), state.watch.add(slot))
+                // Replies already on their way wake the I/O thread: this command joins the batch it writes
+                // then, and no pipe write (nor a wake-up that sends one command alone) is paid. Unless its
+                // deadline comes before the thread's sleep ends: then the thread must take it in time.
+                let repliesWakeInTime = state.repliesWakeBy.map { slot.deadline >= $0 } ?? false
+                return (nil, repliesWakeInTime ? false : Self.claimWakeUp(&state), state.watch.add(slot))
             }
         }
         if let refusal { return .failure(refusal) }
@@ -179,22 +201,20 @@ final class RedisConnection: Sendable {
         if wakeGuard { deadlineGuard.wake() }
         let alone = outstanding.wrappingAdd(1, ordering: .relaxed).oldValue == 0
         // Never on the I/O thread itself (a task preferring its executor): it would spin instead of reading.
-        var spin: Duration?
-        if alone, !isCurrentThread, let configured = configuration.callerSpin {
-            if spinCredit.load(ordering: .relaxed) >= 0 {
-                spin = configured
-            } else {
-                spinCredit.wrappingAdd(1, ordering: .relaxed)
-            }
-        }
-        let (result, caught) = await slot.wait(spinningFor: spin)
-        if spin != nil {
+        guard alone, !isCurrentThread, let configured = configuration.callerSpin else { return .success(nil) }
+        if spinCredit.load(ordering: .relaxed) >= 0 { return .success(configured) }
+        spinCredit.wrappingAdd(1, ordering: .relaxed)
+        return .success(nil)
+    }
+
+    /// The caller has its result: adjusts the spin credit and stops counting it as outstanding.
+    private func finishWaiting(spun: Bool, caught: Bool) {
+        if spun {
             // A spin that missed means the answer needs a core this caller was holding (a loaded machine):
             // stop spinning for the next lone calls, and try again later.
             spinCredit.store(caught ? 0 : -Self.spinPenalty, ordering: .relaxed)
         }
         outstanding.wrappingSubtract(1, ordering: .relaxed)
-        return result
     }
 
     /// Under the lock: whether the I/O thread sleeps and this caller is the one to wake it (then it must
@@ -303,10 +323,13 @@ final class RedisConnection: Sendable {
     /// Called right before `poll`: marks the thread asleep unless there is work it could do now, in which
     /// case it must poll without waiting. `direct` is the socket callers may write to meanwhile and when
     /// the poll ends at the latest (`nil`: callers must not write).
-    func prepareToSleep(direct: (socket: Int32, until: ContinuousClock.Instant)?) -> Bool {
+    /// `repliesWakeBy` is set when replies are awaited on the open socket: the sleep ends by then at the
+    /// latest, and callers whose deadlines are no earlier need not wake the thread.
+    func prepareToSleep(direct: (socket: Int32, until: ContinuousClock.Instant)?, repliesWakeBy: ContinuousClock.Instant? = nil) -> Bool {
         state.withLock { state in
             if !state.queue.isEmpty || !state.jobs.isEmpty || state.resolution != nil { return false }
             state.ioThreadSleeping = true
+            state.repliesWakeBy = repliesWakeBy
             if let direct { state.direct.open(socket: direct.socket, until: direct.until) }
             return true
         }
@@ -317,6 +340,7 @@ final class RedisConnection: Sendable {
     func markAwake(taking taken: inout DirectWrites.Taken) {
         state.withLock { state in
             state.ioThreadSleeping = false
+            state.repliesWakeBy = nil
             state.direct.close(into: &taken)
         }
     }
