@@ -44,9 +44,6 @@ final class RedisConnection: Sendable {
         var queue: [PendingCommand] = []
         /// True while the I/O thread sleeps (or is about to) in `poll` and must be woken through the pipe.
         var ioThreadSleeping = false
-        /// While the I/O thread sleeps with replies on their way: when its sleep ends at the latest. A caller
-        /// whose deadline is no earlier queues its command without waking it (see ``RedisConnection/hand``).
-        var repliesWakeBy: ContinuousClock.Instant?
         var exited = false
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         /// Jobs of tasks that prefer this connection's I/O thread as their executor.
@@ -189,11 +186,7 @@ final class RedisConnection: Sendable {
                     }
                 }
                 state.queue.append(pending)
-                // Replies already on their way wake the I/O thread: this command joins the batch it writes
-                // then, and no pipe write (nor a wake-up that sends one command alone) is paid. Unless its
-                // deadline comes before the thread's sleep ends: then the thread must take it in time.
-                let repliesWakeInTime = state.repliesWakeBy.map { slot.deadline >= $0 } ?? false
-                return (nil, repliesWakeInTime ? false : Self.claimWakeUp(&state), state.watch.add(slot))
+                return (nil, Self.claimWakeUp(&state), state.watch.add(slot))
             }
         }
         if let refusal { return .failure(refusal) }
@@ -323,13 +316,10 @@ final class RedisConnection: Sendable {
     /// Called right before `poll`: marks the thread asleep unless there is work it could do now, in which
     /// case it must poll without waiting. `direct` is the socket callers may write to meanwhile and when
     /// the poll ends at the latest (`nil`: callers must not write).
-    /// `repliesWakeBy` is set when replies are awaited on the open socket: the sleep ends by then at the
-    /// latest, and callers whose deadlines are no earlier need not wake the thread.
-    func prepareToSleep(direct: (socket: Int32, until: ContinuousClock.Instant)?, repliesWakeBy: ContinuousClock.Instant? = nil) -> Bool {
+    func prepareToSleep(direct: (socket: Int32, until: ContinuousClock.Instant)?) -> Bool {
         state.withLock { state in
             if !state.queue.isEmpty || !state.jobs.isEmpty || state.resolution != nil { return false }
             state.ioThreadSleeping = true
-            state.repliesWakeBy = repliesWakeBy
             if let direct { state.direct.open(socket: direct.socket, until: direct.until) }
             return true
         }
@@ -340,7 +330,6 @@ final class RedisConnection: Sendable {
     func markAwake(taking taken: inout DirectWrites.Taken) {
         state.withLock { state in
             state.ioThreadSleeping = false
-            state.repliesWakeBy = nil
             state.direct.close(into: &taken)
         }
     }

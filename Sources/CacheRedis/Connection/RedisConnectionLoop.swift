@@ -172,7 +172,7 @@ final class RedisConnectionLoop {
         if !bufferedInput, !spinning, deferredJobs.isEmpty {
             let now = clock.now
             let sleep = plannedSleep(now: now)
-            if connection.prepareToSleep(direct: sleep.direct, repliesWakeBy: sleep.repliesWakeBy) {
+            if connection.prepareToSleep(direct: sleep.direct) {
                 slept = true
                 timeoutMilliseconds = sleep.timeoutMilliseconds
                 if spinWindowOpen {
@@ -205,9 +205,7 @@ final class RedisConnectionLoop {
 
     /// How long the next `poll` may sleep, and whether callers may write to the socket meanwhile (then
     /// the sleep ends by the instant they are told, at most ``directWriteHorizon`` away).
-    private func plannedSleep(
-        now: ContinuousClock.Instant
-    ) -> (timeoutMilliseconds: Int32, direct: (socket: Int32, until: ContinuousClock.Instant)?, repliesWakeBy: ContinuousClock.Instant?) {
+    private func plannedSleep(now: ContinuousClock.Instant) -> (timeoutMilliseconds: Int32, direct: (socket: Int32, until: ContinuousClock.Instant)?) {
         var wakeUp = machine.nextWakeUp
         var direct: (socket: Int32, until: ContinuousClock.Instant)?
         // Only with nothing in flight: a lone caller's case. Concurrent callers share round trips anyway,
@@ -219,15 +217,12 @@ final class RedisConnectionLoop {
             if wakeUp.map({ $0 > horizon }) ?? true { wakeUp = horizon }
             direct = (socket.descriptor, wakeUp ?? horizon)
         }
-        guard let wakeUp else { return (-1, nil, nil) }
+        guard let wakeUp else { return (-1, nil) }
         // Rounded up, so the loop never wakes just before a deadline and sleeps again.
         let remaining = max(.zero, wakeUp - now)
         let parts = remaining.components
         let milliseconds = parts.seconds * 1000 + (parts.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        // Replies awaited on the open socket wake the thread by themselves, by `wakeUp` at the latest.
-        var repliesWakeBy: ContinuousClock.Instant?
-        if machine.isReady, machine.inFlightCount > 0, case .open = transport { repliesWakeBy = wakeUp }
-        return (Int32(clamping: milliseconds), direct, repliesWakeBy)
+        return (Int32(clamping: milliseconds), direct)
     }
 
     /// Hands the commands callers wrote while the thread slept to the machine, before any reply is read,
