@@ -107,7 +107,7 @@ public final class RedisStore: KVStore {
 
     /// Sends one command on one of the store's connections (also how the cluster detection probes the
     /// server, how the backplane publishes, and how `INFO` reaches it for ``KVServerInfo``).
-    func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
+    nonisolated(nonsending) func execute(_ command: RedisCommand, deadline: ContinuousClock.Instant) async throws(KVError) -> RedisReply {
         guard ContinuousClock.now < deadline else { throw KVError(.timeout, "the deadline had passed before the command was sent") }
         let result = await pickConnection().send(command, deadline: deadline)
         switch result {

@@ -92,7 +92,13 @@ struct JSONByteReader {
 
     /// The text of a scanned string, or `nil` when an escape or its UTF-8 is invalid.
     func decode(_ span: Span) -> String? {
-        if !span.escaped { return String(validating: raw(span), as: UTF8.self) }
+        if !span.escaped {
+            let raw = raw(span)
+            // ASCII is valid UTF-8 and decodes to the same string either way; `String(validating:)` is
+            // generic and looked its metadata up on every call (the KV-hit path decodes `source` each time).
+            if !raw.contains(where: { $0 >= 0x80 }) { return String(decoding: raw, as: UTF8.self) }
+            return String(validating: raw, as: UTF8.self)
+        }
         return unescaped(span).flatMap { String(validating: $0, as: UTF8.self) }
     }
 

@@ -18,15 +18,27 @@ final class CacheMetrics: Sendable {
     /// The KV operations the cache performs.
     enum Operation: String, CaseIterable {
         case get, set, scan, delete, lock
+
+        /// The operation's place in ``allCases``: the instruments are kept in arrays in that order, so
+        /// recording one (every KV call does) hashes no string.
+        var index: Int {
+            switch self {
+            case .get: return 0
+            case .set: return 1
+            case .scan: return 2
+            case .delete: return 3
+            case .lock: return 4
+            }
+        }
     }
 
     private let namespace: String
     let kvHit: Counter
     let memoryHit: Counter
     let miss: Counter
-    private let latencyOK: [String: Metrics.Timer]
-    private let latencyError: [String: Metrics.Timer]
-    private let fallbacks: [String: Counter]
+    private let latencyOK: [Metrics.Timer]
+    private let latencyError: [Metrics.Timer]
+    private let fallbacks: [Counter]
     let backgroundOK: Counter
     let backgroundError: Counter
     let backgroundDropped: Counter
@@ -48,14 +60,15 @@ final class CacheMetrics: Sendable {
         kvHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "kv_hit")], factory: factory)
         memoryHit = Counter(label: "cache_lookups_total", dimensions: base + [("result", "memory_hit")], factory: factory)
         miss = Counter(label: "cache_lookups_total", dimensions: base + [("result", "miss")], factory: factory)
-        var ok: [String: Metrics.Timer] = [:]
-        var failed: [String: Metrics.Timer] = [:]
-        var fallbacks: [String: Counter] = [:]
+        var ok: [Metrics.Timer] = []
+        var failed: [Metrics.Timer] = []
+        var fallbacks: [Counter] = []
         for operation in Operation.allCases {
+            precondition(operation.index == ok.count, "Operation.index must follow allCases")
             let dimensions = base + [("operation", operation.rawValue)]
-            ok[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "ok")], factory: factory)
-            failed[operation.rawValue] = Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "error")], factory: factory)
-            fallbacks[operation.rawValue] = Counter(label: "cache_fallbacks_total", dimensions: dimensions, factory: factory)
+            ok.append(Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "ok")], factory: factory))
+            failed.append(Metrics.Timer(label: "cache_kv_duration_seconds", dimensions: dimensions + [("outcome", "error")], factory: factory))
+            fallbacks.append(Counter(label: "cache_fallbacks_total", dimensions: dimensions, factory: factory))
         }
         latencyOK = ok
         latencyError = failed
@@ -78,7 +91,7 @@ final class CacheMetrics: Sendable {
 
     func recordLatency(_ duration: Duration, operation: Operation, succeeded: Bool) {
         let nanoseconds = duration / .nanoseconds(1)
-        (succeeded ? latencyOK : latencyError)[operation.rawValue]?.recordNanoseconds(Int64(nanoseconds))
+        (succeeded ? latencyOK : latencyError)[operation.index].recordNanoseconds(Int64(nanoseconds))
     }
 
     func recordError(_ code: KVError.Code, operation: Operation) {
@@ -103,6 +116,6 @@ final class CacheMetrics: Sendable {
     }
 
     func recordFallback(operation: Operation) {
-        fallbacks[operation.rawValue]?.increment()
+        fallbacks[operation.index].increment()
     }
 }

@@ -45,6 +45,10 @@ final class CircuitBreaker: Sendable {
     private let probeTask = Mutex<Task<Void, Never>?>(nil)
     private let stopped = Atomic<Bool>(false)
     private let waiters = Mutex(Waiters())
+    /// Whether the machine admits calls without suspicion now (closed, no failure since the last answer, or
+    /// disabled), mirrored under its lock after every change: a healthy tier's calls are admitted without
+    /// taking the lock or reading the clock, and every KV call of every caller asks.
+    private let admitsFreely = Atomic<Bool>(true)
 
     /// Creates a closed breaker. `probe` is run in the background once per cool-down while it is open, each
     /// time within `probeTimeout`; `onClose` runs (outside the lock) each time a probe closes it.
@@ -84,6 +88,7 @@ final class CircuitBreaker: Sendable {
 
     /// A ticket for a call that may start, or the error to fail it with at once.
     func admit() -> Result<Ticket, KVError> {
+        if admitsFreely.load(ordering: .acquiring) { return .success(Ticket(isSuspect: false)) }
         let now = ContinuousClock.now
         let (admission, suspect) = machine.withLock { ($0.admit(now: now), $0.isSuspect) }
         switch admission {
@@ -95,8 +100,16 @@ final class CircuitBreaker: Sendable {
     /// Records how an admitted call ended.
     func finish(_ ticket: Ticket, outcome: CircuitBreakerStateMachine.Outcome) {
         let now = ContinuousClock.now
-        let transition = machine.withLock { $0.record(outcome, wasProbe: false, now: now) }
+        let transition = machine.withLock { machine in
+            defer { publish(suspect: machine.isSuspect) }
+            return machine.record(outcome, wasProbe: false, now: now)
+        }
         if let transition { report(transition, now: now) }
+    }
+
+    /// Mirrors what ``admit()`` needs from the machine (call under its lock, after any change).
+    private func publish(suspect: Bool) {
+        admitsFreely.store(!suspect, ordering: .releasing)
     }
 
     /// Registers how to release a suspect call waiting on the tier; `nil` when the breaker is no longer
@@ -146,11 +159,18 @@ final class CircuitBreaker: Sendable {
     private func runProbe() async {
         guard !stopped.load(ordering: .relaxed) else { return }
         let started = ContinuousClock.now
-        guard let transition = machine.withLock({ $0.beginProbe(now: started) }) else { return }
+        let begun = machine.withLock { machine in
+            defer { publish(suspect: machine.isSuspect) }
+            return machine.beginProbe(now: started)
+        }
+        guard let transition = begun else { return }
         report(transition, now: started)
         let outcome = await probe(started + probeTimeout)
         let now = ContinuousClock.now
-        let result = machine.withLock { $0.record(outcome, wasProbe: true, now: now) }
+        let result = machine.withLock { machine in
+            defer { publish(suspect: machine.isSuspect) }
+            return machine.record(outcome, wasProbe: true, now: now)
+        }
         if let result { report(result, now: now) }
     }
 

@@ -16,14 +16,32 @@ extension TieredCache {
     ///
     /// `epoch` is ``InvalidationFence/epoch`` taken before the lookup read anything: a value read before an
     /// invalidation of its key is neither kept nor served once that invalidation has begun.
-    func readFromKV(_ key: CacheKey, store: any KVStore, epoch: UInt64, within limit: Duration? = nil) async -> KVReadOutcome {
+    nonisolated(nonsending) func readFromKV(_ key: CacheKey, store: any KVStore, epoch: UInt64, within limit: Duration? = nil) async -> KVReadOutcome {
+        // Only the await here; everything else in synchronous functions (see TieredCache+LookupSteps).
         let started = ContinuousClock.now
-        let budget = limit.map { min($0, configuration.kvDeadline) } ?? configuration.kvDeadline
+        let read: Result<[UInt8]?, KVError>
+        do throws(KVError) {
+            read = .success(try await store.get(
+                key.backendKey, maximumBytes: configuration.maximumEntryBytes, verify: replyCheck(for: key),
+                deadline: started + kvReadBudget(within: limit)))
+        } catch {
+            read = .failure(error)
+        }
+        return finishKVRead(key, read, started: started, epoch: epoch)
+    }
+
+    /// The time a KV read may take: the KV deadline, or less when the caller has less left.
+    private func kvReadBudget(within limit: Duration?) -> Duration {
+        limit.map { min($0, configuration.kvDeadline) } ?? configuration.kvDeadline
+    }
+
+    /// Classifies, decodes and records what a KV read returned (synchronous: see ``readFromKV``).
+    private func finishKVRead(
+        _ key: CacheKey, _ read: Result<[UInt8]?, KVError>, started: ContinuousClock.Instant, epoch: UInt64
+    ) -> KVReadOutcome {
         let bytes: [UInt8]?
         do {
-            bytes = try await store.get(
-                key.backendKey, maximumBytes: configuration.maximumEntryBytes, verify: replyCheck(for: key),
-                deadline: started + budget)
+            bytes = try read.get()
         } catch where error.code == .valueTooLarge {
             // Someone stored more than we will load: a miss like a malformed entry, not a KV failure.
             let elapsed = ContinuousClock.now - started

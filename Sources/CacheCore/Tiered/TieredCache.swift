@@ -128,56 +128,18 @@ public final class TieredCache: Sendable {
 
     /// Looks `key` up in both tiers, reporting which tier answered and whether the KV tier failed.
     public func lookup(_ key: String) async -> CacheLookup {
+        // Kept to the awaits alone: what comes before and after runs in synchronous functions, whose
+        // temporaries live on the thread's stack (in an async function each one is a task allocation,
+        // about twenty per lookup before; see docs/architecture.md, "Where the time goes").
         if let hit = memoryFirstHit(key) { return hit }
-        guard let cacheKey = makeKey(key) else {
-            statisticsRecorder.recordLookup(.miss, fellBack: false)
-            metrics.miss.increment()
-            return CacheLookup(entry: nil, tier: nil, kvError: nil)
-        }
+        guard let cacheKey = makeKey(key) else { return rejectedKeyLookup() }
         // Taken before anything is read, so an invalidation that starts later can tell this lookup's
         // reads (and the write-back they lead to) from newer ones.
         let epoch = invalidations.epoch
-        var kvError: KVError.Code?
-        var kvMissed = false
-        var stale: (entry: CacheEntry, tier: CacheTier)?
-        if let store = currentStore {
-            switch await readFromKV(cacheKey, store: store, epoch: epoch) {
-            case .hit(let entry, let latency):
-                statisticsRecorder.recordKVHit(latency: latency)
-                metrics.kvHit.increment()
-                return CacheLookup(entry: entry, tier: .kv, kvError: nil)
-            case .stale(let entry):
-                kvMissed = true
-                stale = (entry, .kv)
-            case .miss:
-                kvMissed = true
-            case .failed(let code):
-                kvError = code
-            }
-        }
-        let now = ContinuousClock.now
-        if memoryUsable(afterKVMiss: kvMissed, now: now), let read = memory.read(cacheKey.normalized, now: now) {
-            if !read.isStale(at: now) {
-                logger.debug("cache_memory_hit", metadata: ["key": "\(Self.loggable(cacheKey.normalized))", "fallback": "\(kvError != nil)"])
-                statisticsRecorder.recordLookup(.memoryHit, fellBack: kvError != nil)
-                metrics.memoryHit.increment()
-                if kvMissed, let store = currentStore {
-                    // The plan's "return + save to KV": another instance, or this one after a deploy, finds it there.
-                    let ttl = read.freshUntil.map { $0 - now }
-                    let staleWindow = read.freshUntil.flatMap { fresh in read.expiresAt.map { $0 - fresh } }
-                    if ttl.map({ $0 > .milliseconds(1) }) ?? true,
-                       writeInBackground(cacheKey, read.entry, ttl: ttl, staleWindow: staleWindow, store: store, epoch: epoch) {
-                        statisticsRecorder.recordWriteBack()
-                    }
-                }
-                return CacheLookup(entry: read.entry, tier: .memory, kvError: kvError)
-            }
-            if stale == nil { stale = (read.entry, .memory) }
-        }
-        logger.debug("cache_memory_miss", metadata: ["key": "\(Self.loggable(cacheKey.normalized))"])
-        statisticsRecorder.recordLookup(.miss, fellBack: kvError != nil)
-        metrics.miss.increment()
-        return CacheLookup(entry: nil, tier: nil, kvError: kvError, staleEntry: stale?.entry, staleTier: stale?.tier)
+        guard let store = currentStore else { return lookupInMemory(cacheKey, after: nil, epoch: epoch) }
+        let outcome = await readFromKV(cacheKey, store: store, epoch: epoch)
+        if case .hit(let entry, let latency) = outcome { return kvHitLookup(entry, latency: latency) }
+        return lookupInMemory(cacheKey, after: outcome, epoch: epoch)
     }
 
     /// Stores `entry` at `key`: in memory at once, and in the KV tier in the background.

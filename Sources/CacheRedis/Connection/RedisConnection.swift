@@ -178,8 +178,23 @@ final class RedisConnection: Sendable {
     /// A caller that finds no other command outstanding on the connection spins briefly for its reply
     /// before suspending (see ``RedisReplySlot/wait(spinningFor:)``); with many concurrent callers nobody
     /// spins, since their replies share round trips anyway and the pool's threads are needed for work.
-    func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+    nonisolated(nonsending) func send(_ command: RedisCommand, deadline: ContinuousClock.Instant) async -> Result<RedisReply, KVError> {
+        // Only the await here: the steps around it are synchronous functions, so their temporaries are
+        // stack slots rather than task allocations (and the caller's executor is kept: no hop).
         let slot = RedisReplySlot(deadline: deadline)
+        let spin: Duration?
+        switch hand(command, to: slot) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let spinning): spin = spinning
+        }
+        let (result, caught) = await slot.wait(spinningFor: spin)
+        finishWaiting(spun: spin != nil, caught: caught)
+        return result
+    }
+
+    /// Queues `command` (or writes it directly), wakes whoever must be woken and counts the caller as
+    /// outstanding; returns how long the caller may spin for its reply, or the refusal to fail it with.
+    private func hand(_ command: RedisCommand, to slot: RedisReplySlot) -> Result<Duration?, KVError> {
         // Only a caller alone on the connection: with others waiting, their round trip is shared anyway.
         let mayWriteDirectly = directWritesEnabled && outstanding.load(ordering: .relaxed) == 0 && !deadlineGuard.isPoisoned
         let (refusal, wakeIOThread, wakeGuard): (KVError?, Bool, Bool) = state.withLock { state in
@@ -210,22 +225,20 @@ final class RedisConnection: Sendable {
         if wakeGuard { deadlineGuard.wake() }
         let alone = outstanding.wrappingAdd(1, ordering: .relaxed).oldValue == 0
         // Never on the I/O thread itself (a task preferring its executor): it would spin instead of reading.
-        var spin: Duration?
-        if alone, !isCurrentThread, let configured = configuration.callerSpin {
-            if spinCredit.load(ordering: .relaxed) >= 0 {
-                spin = configured
-            } else {
-                spinCredit.wrappingAdd(1, ordering: .relaxed)
-            }
-        }
-        let (result, caught) = await slot.wait(spinningFor: spin)
-        if spin != nil {
+        guard alone, !isCurrentThread, let configured = configuration.callerSpin else { return .success(nil) }
+        if spinCredit.load(ordering: .relaxed) >= 0 { return .success(configured) }
+        spinCredit.wrappingAdd(1, ordering: .relaxed)
+        return .success(nil)
+    }
+
+    /// The caller has its result: adjusts the spin credit and stops counting it as outstanding.
+    private func finishWaiting(spun: Bool, caught: Bool) {
+        if spun {
             // A spin that missed means the answer needs a core this caller was holding (a loaded machine):
             // stop spinning for the next lone calls, and try again later.
             spinCredit.store(caught ? 0 : -Self.spinPenalty, ordering: .relaxed)
         }
         outstanding.wrappingSubtract(1, ordering: .relaxed)
-        return result
     }
 
     /// Under the lock: whether the I/O thread sleeps and this caller is the one to wake it (then it must

@@ -90,7 +90,15 @@ struct RedisConnectionStateMachine<Token> {
 
     private(set) var state: State
     private let settings: Settings
-    private var inFlight: Deque<InFlight> = []
+    private var inFlight: Deque<InFlight> = [] {
+        didSet { if inFlight.isEmpty { inFlightDeadlineFloor = nil } }
+    }
+    /// No in-flight deadline is earlier than this (`nil`: nothing in flight). Lowered on every append and
+    /// left alone when replies remove entries, so it may be earlier than the true earliest deadline; it is
+    /// made exact, by one pass over the FIFO, only once it has passed. Scanning the FIFO on every tick and
+    /// every sleep instead cost the I/O thread a pass over up to 64 entries (each copy retaining its token)
+    /// three times per loop iteration: a fifth of its time at 64 callers.
+    private var inFlightDeadlineFloor: Instant?
     /// Commands submitted before the connection was ready (the first connect holds them, within their deadlines).
     private var waiting: Deque<Submission> = []
     private var attempts = 0
@@ -129,7 +137,7 @@ struct RedisConnectionStateMachine<Token> {
         case .connecting(_, let deadline), .handshaking(_, let deadline): consider(deadline)
         case .ready, .closed: break
         }
-        for entry in inFlight { consider(entry.deadline) }
+        if let floor = inFlightDeadlineFloor { consider(floor) }
         for submission in waiting { consider(submission.deadline) }
         return earliest
     }
@@ -174,7 +182,7 @@ struct RedisConnectionStateMachine<Token> {
             switch state {
             case .ready:
                 batch.append(submission.command)
-                inFlight.append(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
+                appendInFlight(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
             case .closed:
                 actions.append(.fail(submission.token, KVError(.shutDown, "the Redis store was shut down")))
             case .idle, .connecting, .handshaking:
@@ -206,7 +214,7 @@ struct RedisConnectionStateMachine<Token> {
             return actions
         }
         for submission in submissions {
-            inFlight.append(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
+            appendInFlight(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
         }
         return actions
     }
@@ -221,7 +229,7 @@ struct RedisConnectionStateMachine<Token> {
         }
         state = .handshaking(attempt: attempt, deadline: deadline)
         for (command, step) in settings.handshake {
-            inFlight.append(InFlight(purpose: .handshake(step), expectation: command.expectation, deadline: deadline))
+            appendInFlight(InFlight(purpose: .handshake(step), expectation: command.expectation, deadline: deadline))
         }
         actions.append(.write(settings.handshake.map(\.command)))
         return actions
@@ -343,7 +351,7 @@ struct RedisConnectionStateMachine<Token> {
                 continue
             }
             batch.append(submission.command)
-            inFlight.append(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
+            appendInFlight(InFlight(purpose: .caller(submission.token), expectation: submission.command.expectation, deadline: submission.deadline))
         }
         if !batch.isEmpty { actions.append(.write(batch)) }
     }
@@ -391,8 +399,17 @@ struct RedisConnectionStateMachine<Token> {
 
     /// Fails every expired in-flight command with `.timeout` and closes the connection: their replies may
     /// still come, and must not be read as the answers to whatever was sent after them.
+    private mutating func appendInFlight(_ entry: InFlight) {
+        inFlight.append(entry)
+        inFlightDeadlineFloor = inFlightDeadlineFloor.map { Swift.min($0, entry.deadline) } ?? entry.deadline
+    }
+
     private mutating func expireInFlight(now: Instant, into actions: inout [Action]) {
-        guard inFlight.contains(where: { $0.deadline <= now }) else { return }
+        guard let floor = inFlightDeadlineFloor, floor <= now else { return }
+        var earliest: Instant?
+        for entry in inFlight { earliest = earliest.map { Swift.min($0, entry.deadline) } ?? entry.deadline }
+        inFlightDeadlineFloor = earliest
+        guard let earliest, earliest <= now else { return }
         var remaining: Deque<InFlight> = []
         for entry in inFlight {
             if entry.deadline <= now, case .caller(let token) = entry.purpose {

@@ -59,7 +59,17 @@ final class RedisReplySlot: Sendable {
 
     /// Waits for the result: spinning up to `spin` first (when given), then suspended. Returns whether the
     /// spin caught the result, so the caller can stop spinning where it does not pay (a loaded machine).
-    func wait(spinningFor spin: Duration?) async -> (result: Result<RedisReply, KVError>, caughtSpinning: Bool) {
+    nonisolated(nonsending) func wait(spinningFor spin: Duration?) async -> (result: Result<RedisReply, KVError>, caughtSpinning: Bool) {
+        if let ready = resultAfterSpinning(for: spin) { return (ready, spin != nil) }
+        let result = await withUnsafeContinuation { (continuation: RedisReplyContinuation) in
+            if let ready = suspendOrTake(continuation) { continuation.resume(returning: ready) }
+        }
+        return (result, false)
+    }
+
+    /// Spins up to `spin` (when given) for the result, then takes it if it is there (synchronous, so the
+    /// wait's only async part is the suspension).
+    private func resultAfterSpinning(for spin: Duration?) -> Result<RedisReply, KVError>? {
         if let spin {
             let clock = ContinuousClock()
             let end = clock.now + spin
@@ -72,27 +82,26 @@ final class RedisReplySlot: Sendable {
                 if rounds & 7 == 0, clock.now >= end { break }
             }
         }
-        let ready: Result<RedisReply, KVError>? = state.withLock { state in
+        return state.withLock { state in
             guard case .completed(let result) = state else { return nil }
             state = .consumed
             return result
         }
-        if let ready { return (ready, spin != nil) }
-        let result = await withUnsafeContinuation { (continuation: RedisReplyContinuation) in
-            let ready: Result<RedisReply, KVError>? = state.withLock { state in
-                switch state {
-                case .completed(let result):
-                    state = .consumed
-                    return result
-                case .waiting:
-                    state = .suspended(continuation)
-                    return nil
-                case .suspended, .consumed:
-                    return nil
-                }
+    }
+
+    /// Parks `continuation` for ``resume(_:)``, or returns the result when it has arrived meanwhile.
+    private func suspendOrTake(_ continuation: RedisReplyContinuation) -> Result<RedisReply, KVError>? {
+        state.withLock { state in
+            switch state {
+            case .completed(let result):
+                state = .consumed
+                return result
+            case .waiting:
+                state = .suspended(continuation)
+                return nil
+            case .suspended, .consumed:
+                return nil
             }
-            if let ready { continuation.resume(returning: ready) }
         }
-        return (result, false)
     }
 }
