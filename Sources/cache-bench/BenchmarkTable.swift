@@ -20,7 +20,8 @@ enum BenchmarkTable {
             return "memorytier.get.async.c\(concurrency)"
         case "lockeddict.get.1m", "memorytier.get.1m": return "lockeddict.get.1m"
         case "redis-cli.scan-unlink.100k", "tieredcache.invalidate.100k": return "redis-cli.scan-unlink.100k"
-        case "cluster.get.c\(concurrency)", "cluster.get.c\(concurrency).onenode": return "redisstore.get.c\(concurrency)"
+        case "cluster.get.c\(concurrency)", "cluster.get.c\(concurrency).onenode", "cluster.get.c\(concurrency).threadpernode":
+            return "redisstore.get.c\(concurrency)"
         case "rest.get.c1": return "redisstore.get.c1"
         case "rest.get.c\(concurrency)", "rest.get.c\(concurrency).nopipe": return "redis-benchmark.get.c\(concurrency)"
         case "wrk.bridge.get.c\(concurrency)", "wrk.bare.c\(concurrency)": return "wrk.bare.c\(concurrency)"

@@ -81,9 +81,18 @@ final class RedisConnection: Sendable {
     /// Whether callers may write their command to the socket themselves while the I/O thread sleeps
     /// (``RedisStore/Configuration/directWrites``).
     let directWritesEnabled: Bool
+    /// The I/O thread this connection shares with others (nil: a thread of its own). Held so that the
+    /// shared wake-up pipe, which callers write, stays open for as long as this connection lives.
+    let sharedLoop: RedisSharedConnectionLoop?
 
-    init(index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver, logger: Logger) {
+    /// A connection that runs on a thread of its own, or, with `sharedLoop`, on that loop's thread beside
+    /// other connections (a cluster store's nodes: one wake-up serves every node's replies and writes).
+    init(
+        index: Int, endpoint: RedisEndpoint, configuration: RedisStore.Configuration, resolver: any RedisHostResolver,
+        logger: Logger, sharedLoop: RedisSharedConnectionLoop? = nil
+    ) {
         self.index = index
+        self.sharedLoop = sharedLoop
         self.endpoint = endpoint
         self.configuration = configuration
         self.resolver = resolver
@@ -92,30 +101,48 @@ final class RedisConnection: Sendable {
         connectionLogger[metadataKey: "redis.endpoint"] = "\(endpoint.redactedURL)"
         connectionLogger[metadataKey: "redis.connection"] = "\(index)"
         self.logger = connectionLogger
-        // A pipe rather than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
-        var ends: [Int32] = [-1, -1]
-        let created = pipe(&ends) == 0
         var initial = State()
-        if created {
-            for end in ends {
-                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        if let sharedLoop {
+            // The shared thread polls one pipe for all its connections.
+            self.wakeReadDescriptor = sharedLoop.wakeReadDescriptor
+            self.wakeWriteDescriptor = sharedLoop.wakeWriteDescriptor
+            if sharedLoop.wakeWriteDescriptor < 0 {
+                initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe"))
+                initial.exited = true
             }
-        } else {
+            self.state = Mutex(initial)
+            self.deadlineGuard = RedisDeadlineGuard()
+            return
+        }
+        let ends = Self.makeWakePipe()
+        if ends == nil {
             initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe (errno \(errno))"))
             initial.exited = true
         }
-        self.wakeReadDescriptor = created ? ends[0] : -1
-        self.wakeWriteDescriptor = created ? ends[1] : -1
+        self.wakeReadDescriptor = ends?.read ?? -1
+        self.wakeWriteDescriptor = ends?.write ?? -1
         self.state = Mutex(initial)
         self.deadlineGuard = RedisDeadlineGuard()
     }
 
     deinit {
-        if wakeWriteDescriptor >= 0 {
+        // A shared pipe belongs to the shared loop, which closes it when the last connection is gone.
+        if sharedLoop == nil, wakeWriteDescriptor >= 0 {
             Glibc.close(wakeWriteDescriptor)
             Glibc.close(wakeReadDescriptor)
         }
+    }
+
+    /// A non-blocking, close-on-exec pipe for waking an I/O thread, or nil (errno tells why). A pipe rather
+    /// than an eventfd: Glibc's Swift module does not expose sys/eventfd.h.
+    static func makeWakePipe() -> (read: Int32, write: Int32)? {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return nil }
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        return (ends[0], ends[1])
     }
 
     /// Starts the I/O thread (once), unless the wake-up pipe could not be created.
@@ -129,6 +156,10 @@ final class RedisConnection: Sendable {
         let idleTicks = deadlineGuard.idleTicksBeforeSleep
         deadlineGuard.start(name: "redis-guard-\(index)") { [self] now in
             state.withLock { $0.watch.step(now: now, grace: grace, idleTicksBeforeSleep: idleTicks) }
+        }
+        if let sharedLoop {
+            sharedLoop.register(self)
+            return
         }
         let thread = Thread { [self] in
             ioThreadIdentifier.store(UInt(pthread_self()), ordering: .releasing)

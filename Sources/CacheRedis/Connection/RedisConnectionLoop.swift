@@ -6,9 +6,10 @@ import Logging
 import Glibc
 #endif
 
-/// The thin shell around ``RedisConnectionStateMachine``, confined to the connection's dedicated I/O thread
-/// (it is not `Sendable`, and is created on that thread): it owns the socket, the TLS session, the RESP
-/// parser and `poll`, turns what happens on them into the machine's events and executes its actions.
+/// The thin shell around ``RedisConnectionStateMachine``, confined to the connection's I/O thread — its
+/// own, or a ``RedisSharedConnectionLoop``'s (it is not `Sendable`, and is created on that thread): it owns
+/// the socket, the TLS session, the RESP parser and `poll`, turns what happens on them into the machine's
+/// events and executes its actions.
 ///
 /// One iteration: run executor jobs; take queued commands, a finished name resolution and the deadline
 /// guard's poison flag; let the machine act on the clock; write what is buffered; `poll` the socket and the
@@ -36,7 +37,8 @@ final class RedisConnectionLoop {
         }
     }
 
-    private let connection: RedisConnection
+    /// The connection this loop drives.
+    let connection: RedisConnection
     private let clock = ContinuousClock()
     private var machine: Machine
     private var transport: Transport = .none
@@ -100,14 +102,24 @@ final class RedisConnectionLoop {
     func run() {
         // A write to a peer that has gone raises SIGPIPE; blocked on this thread only (never process-wide),
         // the write fails with EPIPE instead, and OpenSSL's writes are covered too.
+        Self.blockSIGPIPE()
+        while !connection.isShutDown {
+            iterate()
+        }
+        close()
+    }
+
+    /// Blocks `SIGPIPE` on the calling thread (see ``run()``); a shared I/O thread calls it once too.
+    static func blockSIGPIPE() {
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
 
-        while !connection.isShutDown {
-            iterate()
-        }
+    /// The connection was shut down: fails what is in flight and queued, closes the transport and releases
+    /// ``RedisConnection/waitForExit()``. The loop is not used afterwards.
+    func close() {
         perform(machine.shutdown())
         for pending in connection.setAdmission(.shutDown) {
             pending.slot.resume(.failure(KVError(.shutDown, "the Redis store was shut down")))
@@ -121,7 +133,50 @@ final class RedisConnectionLoop {
 
     // MARK: - One iteration
 
+    /// What ``prepare()`` leaves for the `poll`.
+    struct PollPlan {
+        /// The socket's descriptor and the events awaited (nil without a socket).
+        var socket: pollfd?
+        /// Whether the parser or the TLS session holds input already read: the socket is handled without
+        /// waiting for it.
+        var bufferedInput: Bool
+        /// Whether the thread may sleep in `poll` as far as this connection goes (no spinning, no jobs left).
+        var mayBlock: Bool
+    }
+
+    /// One iteration on the connection's own thread: ``prepare()``, `poll` over the wake-up pipe and the
+    /// socket, ``wokeUp()``, ``handle(socketEvents:bufferedInput:)``. A ``RedisSharedConnectionLoop`` runs
+    /// the same steps for several connections around one `poll`.
     private func iterate() {
+        let plan = prepare()
+        var descriptors = [pollfd(fd: connection.wakeReadDescriptor, events: Int16(POLLIN), revents: 0)]
+        if let socket = plan.socket { descriptors.append(socket) }
+        var timeoutMilliseconds: Int32 = 0
+        var slept = false
+        if plan.mayBlock, let timeout = sleepIfIdle() {
+            slept = true
+            timeoutMilliseconds = timeout
+        }
+        let ready = descriptors.withUnsafeMutableBufferPointer { buffer in
+            poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
+        }
+        if slept { wokeUp() }
+        if ready > 0, descriptors[0].revents & Int16(POLLIN) != 0 {
+            Self.drainWakeUps(descriptors[0].fd)
+        }
+        handle(socketEvents: descriptors.count > 1 ? descriptors[1].revents : 0, bufferedInput: plan.bufferedInput)
+    }
+
+    /// Empties a wake-up pipe.
+    static func drainWakeUps(_ descriptor: Int32) {
+        var drain = [UInt8](repeating: 0, count: 64)
+        while Glibc.read(descriptor, &drain, drain.count) == drain.count {}
+    }
+
+    /// Everything before `poll`: runs executor jobs, takes queued commands, a finished name resolution and
+    /// the deadline guard's poison flag, lets the machine act on the clock, writes what is buffered, and
+    /// says what to poll for.
+    func prepare() -> PollPlan {
         // Tasks that prefer this thread (see RedisConnection+TaskExecutor) run here, between I/O steps,
         // so a caller's command and the resumption after its reply need no thread hop.
         var inbox = connection.takeInbox()
@@ -150,7 +205,7 @@ final class RedisConnectionLoop {
         perform(machine.tick(now: clock.now))
         if case .open = transport, outputOffset < output.count { flush() }
 
-        var descriptors = [pollfd(fd: connection.wakeReadDescriptor, events: Int16(POLLIN), revents: 0)]
+        var socketDescriptor: pollfd?
         if let socket = transport.socket {
             var events: Int16 = 0
             switch transport {
@@ -161,42 +216,40 @@ final class RedisConnectionLoop {
                 if outputOffset < output.count || open.readWantsWrite { events |= Int16(POLLOUT) }
             case .none, .resolving: break
             }
-            descriptors.append(pollfd(fd: socket.descriptor, events: events, revents: 0))
+            socketDescriptor = pollfd(fd: socket.descriptor, events: events, revents: 0)
         }
-
-        var timeoutMilliseconds: Int32 = 0
-        var slept = false
         let bufferedInput = transport.socket?.hasBufferedInput ?? false
         let spinning = clock.now < spinUntil
         if spinning { sched_yield() }
-        if !bufferedInput, !spinning, deferredJobs.isEmpty {
-            let now = clock.now
-            let sleep = plannedSleep(now: now)
-            if connection.prepareToSleep(direct: sleep.direct) {
-                slept = true
-                timeoutMilliseconds = sleep.timeoutMilliseconds
-                if spinWindowOpen {
-                    // The window passed without work: on this machine, now, spinning does not pay.
-                    spinWindowOpen = false
-                    spinCredit = -RedisConnection.spinPenalty
-                } else if spinCredit < 0 {
-                    spinCredit += 1
-                }
-            }
-        }
-        let ready = descriptors.withUnsafeMutableBufferPointer { buffer in
-            poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
-        }
-        if slept {
-            connection.markAwake(taking: &takenDirect)
-            if !takenDirect.commands.isEmpty { tookDirectWrites() }
-        }
+        return PollPlan(socket: socketDescriptor, bufferedInput: bufferedInput, mayBlock: !bufferedInput && !spinning && deferredJobs.isEmpty)
+    }
 
-        if ready > 0, descriptors[0].revents & Int16(POLLIN) != 0 {
-            var drain = [UInt8](repeating: 0, count: 64)
-            while Glibc.read(descriptors[0].fd, &drain, drain.count) == drain.count {}
+    /// Marks the connection's thread asleep for the coming `poll` (callers then wake it through the pipe,
+    /// or write their command themselves), unless work arrived meanwhile. Returns the longest the `poll`
+    /// may sleep in milliseconds (-1: until an event), or nil when it must not sleep. After a non-nil
+    /// return, ``wokeUp()`` must follow the `poll`.
+    func sleepIfIdle() -> Int32? {
+        let sleep = plannedSleep(now: clock.now)
+        guard connection.prepareToSleep(direct: sleep.direct) else { return nil }
+        if spinWindowOpen {
+            // The window passed without work: on this machine, now, spinning does not pay.
+            spinWindowOpen = false
+            spinCredit = -RedisConnection.spinPenalty
+        } else if spinCredit < 0 {
+            spinCredit += 1
         }
-        let socketEvents = descriptors.count > 1 ? descriptors[1].revents : 0
+        return sleep.timeoutMilliseconds
+    }
+
+    /// After a `poll` that ``sleepIfIdle()`` allowed: ends the direct writes and takes what callers wrote.
+    func wokeUp() {
+        connection.markAwake(taking: &takenDirect)
+        if !takenDirect.commands.isEmpty { tookDirectWrites() }
+    }
+
+    /// After the `poll`: reads, writes or continues connecting as the socket's `events` (or input already
+    /// buffered) allow, then lets the machine act on the clock.
+    func handle(socketEvents: Int16, bufferedInput: Bool) {
         if socketEvents != 0 || bufferedInput {
             socketReady(events: socketEvents)
         }

@@ -3,8 +3,9 @@ import Logging
 import Metrics
 import Synchronization
 
-/// The pipelined connections a ``RedisClusterStore`` keeps to one node: `connectionCount` of them, each with
-/// its own I/O thread, picked round robin as ``RedisStore`` picks among its own. Created the first time
+/// The pipelined connections a ``RedisClusterStore`` keeps to one node: `connectionCount` of them, on the
+/// store's shared I/O thread (or each on its own, see ``RedisStore/Configuration/clusterSharedIOThread``),
+/// picked round robin as ``RedisStore`` picks among its own. Created the first time
 /// the node is routed to (or asked for the topology), shut down when a refresh no longer names the node.
 final class ClusterNodeConnections: Sendable {
     /// The node, as the cluster names it in redirections and topology replies.
@@ -21,7 +22,7 @@ final class ClusterNodeConnections: Sendable {
     /// host, since each connection's endpoint names it). Not started: see ``start()``.
     init(
         address: ClusterNodeAddress, template: RedisEndpoint, configuration: RedisStore.Configuration,
-        resolver: any RedisHostResolver, metrics: ClusterMetrics, logger: Logger
+        resolver: any RedisHostResolver, metrics: ClusterMetrics, logger: Logger, sharedLoop: RedisSharedConnectionLoop?
     ) {
         self.address = address
         // Cluster nodes only have database 0 (`SELECT` is refused in cluster mode).
@@ -31,7 +32,9 @@ final class ClusterNodeConnections: Sendable {
         var nodeLogger = logger
         nodeLogger[metadataKey: "redis.cluster.node"] = "\(address)"
         connections = (0..<configuration.connectionCount).map { index in
-            RedisConnection(index: index, endpoint: endpoint, configuration: configuration, resolver: resolver, logger: nodeLogger)
+            RedisConnection(
+                index: index, endpoint: endpoint, configuration: configuration, resolver: resolver, logger: nodeLogger,
+                sharedLoop: sharedLoop)
         }
         readOnlyModes = connections.map { _ in ReadOnlyMode() }
         requestCounter = metrics.nodeRequests(address)
@@ -81,6 +84,9 @@ final class ClusterNodeConnections: Sendable {
 
     /// Requests sent to the node so far.
     var requests: Int { requestCount.load(ordering: .relaxed) }
+
+    /// The I/O threads the connections run on (`pthread_self()` values; 0 before a thread took one), for tests.
+    var ioThreadIdentifiers: [UInt] { connections.map { $0.ioThreadIdentifier.load(ordering: .acquiring) } }
 
     /// Whether some connection takes commands (a timed-out connection closes itself and stops taking them).
     var isAccepting: Bool { connections.contains { $0.isAccepting } }

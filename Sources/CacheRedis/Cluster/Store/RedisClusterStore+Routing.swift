@@ -114,7 +114,7 @@ extension RedisClusterStore {
         guard !state.isShutDown else { throw shutDownError }
         let created = ClusterNodeConnections(
             address: node, template: store.template, configuration: store.configuration, resolver: store.resolver,
-            metrics: store.metrics, logger: store.logger)
+            metrics: store.metrics, logger: store.logger, sharedLoop: store.sharedLoop)
         created.start()
         state.nodes[node] = created
         return created

@@ -57,6 +57,9 @@ public final class RedisClusterStore: KVStore {
     let retireGrace: Duration = .seconds(5)
     /// Set once a node answered `UNLINK` with "unknown command" (Redis < 4): `DEL` from then on.
     let unlinkUnsupported = Atomic<Bool>(false)
+    /// The one I/O thread every node's connections run on (nil with
+    /// ``RedisStore/Configuration/clusterSharedIOThread`` off: a thread per connection).
+    let sharedLoop: RedisSharedConnectionLoop?
     private let timer: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     /// Creates the store and starts discovering the cluster from `seeds` (any one node is enough; TCP ones
@@ -81,6 +84,7 @@ public final class RedisClusterStore: KVStore {
         self.metrics = ClusterMetrics(factory: metricsFactory)
         self.logger = logger
         self.refreshAskTimeout = max(configuration.connectTimeout, .seconds(1))
+        self.sharedLoop = configuration.clusterSharedIOThread ? RedisSharedConnectionLoop(name: "redis-cluster-io", logger: logger) : nil
         let tcpSeeds = seeds.compactMap { seed -> ClusterNodeAddress? in
             guard case .tcp(let host, let port) = seed.address else { return nil }
             return ClusterNodeAddress(host: host, port: port)
@@ -101,6 +105,7 @@ public final class RedisClusterStore: KVStore {
         timer.withLock { $0?.cancel() }
         let nodes = state.withLock { Array($0.nodes.values) }
         for node in nodes { node.requestShutdown() }
+        sharedLoop?.requestShutdown()
     }
 
     // MARK: - KVStore
@@ -141,6 +146,7 @@ public final class RedisClusterStore: KVStore {
         }
         firstDiscovery.open()
         for node in nodes { await node.shutdown() }
+        await sharedLoop?.shutdown()
     }
 
     // MARK: - Introspection
