@@ -15,22 +15,17 @@ extension TieredCache {
         return CacheLookup(entry: nil, tier: nil, kvError: nil)
     }
 
-    /// Counts a lookup the KV tier answered.
-    func kvHitLookup(_ entry: CacheEntry, latency: Duration) -> CacheLookup {
-        statisticsRecorder.recordKVHit(latency: latency)
-        metrics.kvHit.increment()
-        return CacheLookup(entry: entry, tier: .kv, kvError: nil)
-    }
-
-    /// The rest of a lookup the KV tier did not answer (`kvOutcome` is `nil` without a KV store): memory,
+    /// The lookup after its KV read (`kvOutcome` is `nil` without a KV store): a KV hit counted, or memory,
     /// a write-back of a memory hit after a KV miss, or a miss that may carry a stale copy.
-    func lookupInMemory(_ cacheKey: CacheKey, after kvOutcome: KVReadOutcome?, epoch: UInt64) -> CacheLookup {
+    func finishLookup(_ cacheKey: CacheKey, after kvOutcome: KVReadOutcome?, epoch: UInt64) -> CacheLookup {
         var kvError: KVError.Code?
         var kvMissed = false
         var stale: (entry: CacheEntry, tier: CacheTier)?
         switch kvOutcome {
         case .hit(let entry, let latency)?:
-            return kvHitLookup(entry, latency: latency)
+            statisticsRecorder.recordKVHit(latency: latency)
+            metrics.kvHit.increment()
+            return CacheLookup(entry: entry, tier: .kv, kvError: nil)
         case .stale(let entry)?:
             kvMissed = true
             stale = (entry, .kv)

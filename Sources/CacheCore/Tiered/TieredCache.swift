@@ -136,10 +136,8 @@ public final class TieredCache: Sendable {
         // Taken before anything is read, so an invalidation that starts later can tell this lookup's
         // reads (and the write-back they lead to) from newer ones.
         let epoch = invalidations.epoch
-        guard let store = currentStore else { return lookupInMemory(cacheKey, after: nil, epoch: epoch) }
-        let outcome = await readFromKV(cacheKey, store: store, epoch: epoch)
-        if case .hit(let entry, let latency) = outcome { return kvHitLookup(entry, latency: latency) }
-        return lookupInMemory(cacheKey, after: outcome, epoch: epoch)
+        guard let store = currentStore else { return finishLookup(cacheKey, after: nil, epoch: epoch) }
+        return finishLookup(cacheKey, after: await readFromKV(cacheKey, store: store, epoch: epoch), epoch: epoch)
     }
 
     /// Stores `entry` at `key`: in memory at once, and in the KV tier in the background.

@@ -397,13 +397,14 @@ struct RedisConnectionStateMachine<Token> {
         while let submission = waiting.popFirst() { actions.append(.fail(submission.token, refusal)) }
     }
 
-    /// Fails every expired in-flight command with `.timeout` and closes the connection: their replies may
-    /// still come, and must not be read as the answers to whatever was sent after them.
+    /// Adds a command awaiting its reply, lowering ``inFlightDeadlineFloor`` to its deadline if earlier.
     private mutating func appendInFlight(_ entry: InFlight) {
         inFlight.append(entry)
         inFlightDeadlineFloor = inFlightDeadlineFloor.map { Swift.min($0, entry.deadline) } ?? entry.deadline
     }
 
+    /// Fails every expired in-flight command with `.timeout` and closes the connection: their replies may
+    /// still come, and must not be read as the answers to whatever was sent after them.
     private mutating func expireInFlight(now: Instant, into actions: inout [Action]) {
         guard let floor = inFlightDeadlineFloor, floor <= now else { return }
         var earliest: Instant?
