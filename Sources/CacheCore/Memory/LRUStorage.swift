@@ -9,6 +9,9 @@ struct LRUStorage {
         /// When the entry stops being fresh; `nil` when it is fresh until ``expiresAt``. Between the two it
         /// is kept only as a stale fallback (fail-safe).
         var freshUntil: ContinuousClock.Instant?
+        /// The KV envelope the entry was decoded from, when its bytes determine everything kept here (empty:
+        /// none). A KV read returning these very bytes needs no decoding (see ``MemoryTier/read(_:storedFrom:now:)``).
+        var origin: [UInt8]
         var previous: Int
         var next: Int
     }
@@ -44,21 +47,33 @@ struct LRUStorage {
             expiresAt: nodes[slot].expiresAt)
     }
 
+    /// Like ``get(_:now:)``, but only when the entry was stored from exactly `origin` (non-empty).
+    mutating func get(_ key: String, storedFrom origin: [UInt8], now: ContinuousClock.Instant) -> MemoryTier.Read? {
+        guard let slot = index[key], !origin.isEmpty, nodes[slot].origin == origin else { return nil }
+        return get(key, now: now)
+    }
+
+    /// Stores `entry` at `key` (replacing what was there, origin included) as the most recently used.
+    /// Returns the replaced entry and origin, so the caller can release them outside its lock.
+    @discardableResult
     mutating func insert(
         _ key: String, entry: CacheEntry, size: Int, expiresAt: ContinuousClock.Instant?,
-        freshUntil: ContinuousClock.Instant? = nil
-    ) {
+        freshUntil: ContinuousClock.Instant? = nil, origin: [UInt8] = []
+    ) -> (entry: CacheEntry, origin: [UInt8])? {
         if let slot = index[key] {
             bytes += size - nodes[slot].size
+            let replaced = (nodes[slot].entry, nodes[slot].origin)
             nodes[slot].entry = entry
+            nodes[slot].origin = origin
             nodes[slot].size = size
             nodes[slot].expiresAt = expiresAt
             nodes[slot].freshUntil = freshUntil
             moveToFront(slot)
-            return
+            return replaced
         }
         let node = Node(
-            key: key, entry: entry, size: size, expiresAt: expiresAt, freshUntil: freshUntil, previous: Self.none, next: head)
+            key: key, entry: entry, size: size, expiresAt: expiresAt, freshUntil: freshUntil, origin: origin,
+            previous: Self.none, next: head)
         let slot: Int
         if let free = freeSlots.popLast() {
             nodes[free] = node
@@ -72,6 +87,7 @@ struct LRUStorage {
         if tail == Self.none { tail = slot }
         index[key] = slot
         bytes += size
+        return nil
     }
 
     mutating func remove(_ key: String) -> Bool {
@@ -126,6 +142,7 @@ struct LRUStorage {
         bytes -= nodes[slot].size
         // Drop the payload now rather than when the slot is reused, so freed memory is really freed.
         nodes[slot].entry = CacheEntry(bytes: [], source: .kb)
+        nodes[slot].origin = []
         nodes[slot].key = ""
         freeSlots.append(slot)
     }

@@ -78,6 +78,12 @@ public final class MemoryTier: Sendable {
         storage.withLock { $0.get(key, now: now) }
     }
 
+    /// Like ``read(_:now:)``, but only when the entry was stored from exactly the bytes `origin` (see
+    /// ``set(_:_:expiresAt:freshUntil:origin:)``); `nil` otherwise, the entry left where it is.
+    func read(_ key: String, storedFrom origin: [UInt8], now: ContinuousClock.Instant) -> Read? {
+        storage.withLock { $0.get(key, storedFrom: origin, now: now) }
+    }
+
     /// Stores `entry` at `key`, expiring at `expiresAt` if given; returns `false` (storing nothing) when the
     /// entry alone is larger than the byte limit.
     ///
@@ -87,14 +93,27 @@ public final class MemoryTier: Sendable {
     public func set(
         _ key: String, _ entry: CacheEntry, expiresAt: ContinuousClock.Instant?, freshUntil: ContinuousClock.Instant? = nil
     ) -> Bool {
-        let size = key.utf8.count + entry.value.count + Self.entryOverhead
+        set(key, entry, expiresAt: expiresAt, freshUntil: freshUntil, origin: [])
+    }
+
+    /// ``set(_:_:expiresAt:freshUntil:)`` for an entry decoded from the KV envelope `origin`, which is kept
+    /// with it (and counted against the byte limit) when not empty, so that a KV read returning the same
+    /// bytes again can take this copy instead of decoding them (``read(_:storedFrom:now:)``). Only for an
+    /// entry whose expiry and freshness the envelope alone determines.
+    @discardableResult
+    func set(
+        _ key: String, _ entry: CacheEntry, expiresAt: ContinuousClock.Instant?, freshUntil: ContinuousClock.Instant?,
+        origin: [UInt8]
+    ) -> Bool {
+        let size = key.utf8.count + entry.value.count + origin.count + Self.entryOverhead
         guard size <= limits.maximumBytes else {
             storage.withLock { _ = $0.remove(key) }
             return false
         }
-        storage.withLock { storage in
-            storage.insert(key, entry: entry, size: size, expiresAt: expiresAt, freshUntil: freshUntil)
-            storage.enforce(limits, now: .now)
+        // The replaced entry comes out of the lock and is released there, not inside the critical section.
+        _ = storage.withLock { storage in
+            defer { storage.enforce(limits, now: .now) }
+            return storage.insert(key, entry: entry, size: size, expiresAt: expiresAt, freshUntil: freshUntil, origin: origin)
         }
         return true
     }

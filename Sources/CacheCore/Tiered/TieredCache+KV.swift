@@ -65,6 +65,13 @@ extension TieredCache {
             logger.debug("cache_kv_miss", metadata: ["key": "\(Self.loggable(key.normalized))"])
             return .miss
         }
+        // The bytes memory's copy was decoded from, read again (a hot key): that copy is the answer, with
+        // no decoding and no new copy. Identical bytes were checked for this key when first decoded.
+        if bytes.count <= Self.largestRememberedEnvelope, let read = memory.read(key.normalized, storedFrom: bytes, now: finished),
+           !read.isStale(at: finished) {
+            newerEntries.forget(key.normalized)
+            return finishKVHit(key, read.entry, elapsed: elapsed, epoch: epoch, latencyRecorded: &latencyRecorded)
+        }
         let decoded: CacheEntryCodec.Decoded
         do {
             decoded = try CacheEntryCodec.decode(bytes, expectedKey: key.normalized)
@@ -94,23 +101,44 @@ extension TieredCache {
         }
         // A stale copy never replaces what memory holds (possibly a fresher answer whose KV write failed).
         if !isStale || memory.read(key.normalized, now: now) == nil {
-            memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry, freshUntil: freshUntil)
+            // The envelope is kept with the copy when it alone says when the copy expires (not a default
+            // TTL counted from now), so reading the same bytes again can reuse the copy as it is.
+            let remembered = !isStale && bytes.count <= Self.largestRememberedEnvelope
+                && (decoded.expiresAt != nil || configuration.defaultTTL == nil)
+            memory.set(key.normalized, decoded.entry, expiresAt: memoryExpiry, freshUntil: freshUntil, origin: remembered ? bytes : [])
         }
-        // Stored first, checked after (see InvalidationFence.isSuperseded): an invalidation of this key
-        // that began after the lookup started wins, and the value read before it is neither kept nor served.
-        if invalidations.isSuperseded(key.normalized, since: epoch) {
-            memory.remove(key.normalized)
-            statisticsRecorder.recordSupersededRead()
-            logger.debug("cache_kv_read_superseded", metadata: ["key": "\(Self.loggable(key.normalized))"])
-            return .miss
+        if isStale {
+            if isSuperseded(key, since: epoch) { return .miss }
+            return .stale(decoded.entry)
         }
-        if isStale { return .stale(decoded.entry) }
+        return finishKVHit(key, decoded.entry, elapsed: elapsed, epoch: epoch, latencyRecorded: &latencyRecorded)
+    }
+
+    /// The largest envelope kept beside its decoded copy in memory (``finishKVRead``): small answers are
+    /// where decoding is most of a hit's cost; keeping larger ones would double the memory they take.
+    static let largestRememberedEnvelope = 4 << 10
+
+    /// A KV hit whose entry memory now holds: served unless an invalidation superseded it meanwhile.
+    private func finishKVHit(
+        _ key: CacheKey, _ entry: CacheEntry, elapsed: Duration, epoch: UInt64, latencyRecorded: inout Bool
+    ) -> KVReadOutcome {
+        if isSuperseded(key, since: epoch) { return .miss }
         logger.debug("cache_kv_hit", metadata: [
             "key": "\(Self.loggable(key.normalized))",
             "latency_us": "\(elapsed / .microseconds(1))",
         ])
         latencyRecorded = true
-        return .hit(decoded.entry, latency: elapsed)
+        return .hit(entry, latency: elapsed)
+    }
+
+    /// Stored first, checked after (see InvalidationFence.isSuperseded): an invalidation of this key that
+    /// began after the lookup started wins, and the value read before it is neither kept nor served.
+    private func isSuperseded(_ key: CacheKey, since epoch: UInt64) -> Bool {
+        guard invalidations.isSuperseded(key.normalized, since: epoch) else { return false }
+        memory.remove(key.normalized)
+        statisticsRecorder.recordSupersededRead()
+        logger.debug("cache_kv_read_superseded", metadata: ["key": "\(Self.loggable(key.normalized))"])
+        return true
     }
 
     /// The memory-tier expiry of an entry stored with `expiresAt`, or `nil` when it has expired. Stored
