@@ -13,7 +13,8 @@ enum BenchmarkTable {
         switch name {
         case "hiredis.get.c1", "redisstore.get.c1", "tieredcache.get.kvhit.c1": return "hiredis.get.c1"
         case "redis-benchmark.get.c\(concurrency)", "redisstore.get.c\(concurrency)",
-             "tieredcache.get.kvhit.c\(concurrency)": return "redis-benchmark.get.c\(concurrency)"
+             "tieredcache.get.kvhit.c\(concurrency)", "tieredcache.get.kvhit.c\(concurrency).cold":
+            return "redis-benchmark.get.c\(concurrency)"
         case "lockeddict.get", "memorytier.get": return "lockeddict.get"
         case "memorytier.get.async.c1", "tieredcache.get.memoryfirst.c1": return "memorytier.get.async.c1"
         case "memorytier.get.async.c\(concurrency)", "tieredcache.get.memoryfirst.c\(concurrency)":

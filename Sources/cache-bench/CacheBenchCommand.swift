@@ -67,6 +67,18 @@ struct CacheBenchCommand: AsyncParsableCommand {
             await cache.set("question\(suffix)", CacheEntry(bytes: value, source: .kb))
         }
         await cache.waitForBackgroundWrites()
+        // A cache over the same store whose memory holds one entry, read round robin over 64 keys: every hit
+        // finds memory without the bytes it read (evicted by the key before), so it decodes them and stores
+        // a copy: the cost of a KV hit that memory's remembered envelope cannot save.
+        let coldKeys = (0..<64).map { "question:cold:\($0)" }
+        let coldMemoryCache = TieredCache(
+            configuration: CacheConfiguration(namespace: "bench", memory: .init(maximumEntries: 1, maximumBytes: 256 << 20)),
+            kvStore: store, logger: logger)
+        for key in coldKeys {
+            await coldMemoryCache.set(key, CacheEntry(bytes: [UInt8](repeating: UInt8(ascii: "v"), count: max(1, valueBytes)), source: .kb))
+        }
+        await coldMemoryCache.waitForBackgroundWrites()
+        let coldKeyCounter = ClusterBenchmarks.Counter()
         for (suffix, _) in sizes {
             guard await cache.lookup("question\(suffix)").tier == .kv else {
                 throw ValidationError("the benchmark entry is not readable from the KV tier; is Redis reachable?")
@@ -159,6 +171,12 @@ struct CacheBenchCommand: AsyncParsableCommand {
                     guard await cache.lookup("question").tier == .kv else { throw ValidationError("kv hit expected") }
                 }
             }
+            try await recorder.run("tieredcache.get.kvhit.c\(concurrency).cold") {
+                try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).cold", concurrency: concurrency, duration: duration, operations: fixedOperations) {
+                    let key = coldKeys[coldKeyCounter.take() % coldKeys.count]
+                    guard await coldMemoryCache.lookup(key).tier == .kv else { throw ValidationError("kv hit expected") }
+                }
+            }
             try await clusterCases?.runRound(concurrency: concurrency, duration: duration, operations: fixedOperations, recorder: recorder)
             try await recorder.run("tieredcache.get.kvhit.c\(concurrency).exec") {
                 try await ConcurrentCaseRunner.run(name: "tieredcache.get.kvhit.c\(concurrency).exec", concurrency: concurrency, duration: duration, operations: fixedOperations, executor: store.executor) {
@@ -217,6 +235,8 @@ struct CacheBenchCommand: AsyncParsableCommand {
         if checksum == 0 && recorder.wants("memory") { print("warning: the memory cases found no entries") }
 
         await memoryFirst?.shutdown()
+        // Both shut the shared store down; the second call finds it shut already.
+        await coldMemoryCache.shutdown()
         await cache.shutdown()
         await store.shutdown()
         await rest.shutdown()
