@@ -67,13 +67,17 @@ struct TieredCacheRememberedEnvelopeTests {
     @Test("identical bytes past their fresh lifetime are not served as a fresh hit")
     func staleBytesAreNotFresh() async throws {
         let store = ScriptedKVStore()
+        // Fresh until ten seconds ago, kept for fail-safe answers for an hour (no clock to wait for).
+        let envelope = CacheEntryCodec.encode(
+            CacheEntry(text: "short", source: .kb), key: "q",
+            expiresAt: Date().addingTimeInterval(-10), staleUntil: Date().addingTimeInterval(3600))
+        store.store(raw: envelope, at: "pcache:q")
         let cache = TieredCache(kvStore: store, logger: logger)
-        await cache.set("q", CacheEntry(text: "short", source: .kb), ttl: .milliseconds(100), staleWindow: .seconds(60))
-        await cache.waitForBackgroundWrites()
-        #expect(await cache.lookup("q").tier == .kv)
-        let stored = try #require(store.raw("pcache:q"))
-        #expect(cache.memory.read("q", storedFrom: stored, now: .now) != nil)
-        try await Task.sleep(for: .milliseconds(300))
+        // Memory remembers exactly these bytes, its copy past its fresh lifetime too.
+        cache.memory.set(
+            "q", CacheEntry(text: "short", source: .kb), expiresAt: .now + .seconds(3600), freshUntil: .now - .seconds(10),
+            origin: envelope)
+        #expect(cache.memory.read("q", storedFrom: envelope, now: .now) != nil)
         let late = await cache.lookup("q")
         #expect(late.entry == nil, "past its TTL the entry is no hit, from either tier")
         #expect(late.staleEntry?.text == "short", "but it is still there for fail-safe answers")
