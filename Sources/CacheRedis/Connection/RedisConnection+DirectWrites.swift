@@ -42,8 +42,6 @@ extension RedisConnection {
         private var until = ContinuousClock.now
         private var written: [PendingCommand] = []
         private var remainder: [UInt8] = []
-        /// Reused for encoding, so a direct write allocates nothing once warmed up.
-        private var scratch: [UInt8] = []
         /// How many commands callers have written themselves.
         private(set) var count = 0
 
@@ -63,11 +61,10 @@ extension RedisConnection {
 
         /// Writes `pending` now if allowed, under the connection's lock.
         mutating func write(_ pending: PendingCommand) -> Outcome {
-            guard socket >= 0, pending.slot.deadline >= until, pending.command.bytes.count <= Self.maximumCommandBytes
+            let encoded = pending.command.encoded
+            guard socket >= 0, pending.slot.deadline >= until, encoded.count <= Self.maximumCommandBytes
             else { return .notWritten }
-            scratch.removeAll(keepingCapacity: true)
-            pending.command.encode(into: &scratch)
-            let sent = scratch.withUnsafeBytes { buffer in
+            let sent = encoded.withUnsafeBytes { buffer in
                 Glibc.send(socket, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
             }
             guard sent > 0 else {
@@ -77,8 +74,8 @@ extension RedisConnection {
             }
             written.append(pending)
             count += 1
-            if sent == scratch.count { return .written }
-            remainder.append(contentsOf: scratch[sent...])
+            if sent == encoded.count { return .written }
+            remainder.append(contentsOf: encoded[sent...])
             socket = -1
             return .partlyWritten
         }

@@ -58,6 +58,8 @@ final class RedisConnectionLoop {
     /// Negative after a spin that caught nothing: that many sleeps follow before the thread spins again,
     /// so a loaded machine does not lose a core to a thread waiting for work that needs that core.
     private var spinCredit = 0
+    /// See ``takeActionBuffer()``.
+    private var spareActions: [Machine.Action] = []
     /// Executor jobs taken but not run yet (they arrived while this iteration ran others).
     private var deferredJobs: [UnownedJob] = []
     /// Whether a spin window is open (it closes when work arrives in it, or when the thread goes to sleep).
@@ -200,7 +202,10 @@ final class RedisConnectionLoop {
             let now = clock.now
             lastActivity = now
             startSpinning(now: now)
-            perform(machine.submit(inbox.queued.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }, now: now))
+            var actions = takeActionBuffer()
+            machine.submit(inbox.queued.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }, now: now, into: &actions)
+            perform(actions)
+            returnActionBuffer(&actions)
         }
         perform(machine.tick(now: clock.now))
         if case .open = transport, outputOffset < output.count { flush() }
@@ -300,6 +305,20 @@ final class RedisConnectionLoop {
     }
 
     // MARK: - Actions
+
+    /// The buffer the machine's hot events (a reply, a batch of commands) append their actions to, taken
+    /// out while in use: should ``perform(_:)`` lead to another such event, that one gets a fresh array.
+    private func takeActionBuffer() -> [Machine.Action] {
+        var buffer: [Machine.Action] = []
+        swap(&buffer, &spareActions)
+        return buffer
+    }
+
+    /// Empties `buffer` (releasing what its actions held) and keeps it, capacity and all, for the next event.
+    private func returnActionBuffer(_ buffer: inout [Machine.Action]) {
+        buffer.removeAll(keepingCapacity: true)
+        swap(&buffer, &spareActions)
+    }
 
     private func perform(_ actions: [Machine.Action]) {
         for action in actions {
@@ -521,7 +540,10 @@ final class RedisConnectionLoop {
         while generation == current {
             switch reader.next() {
             case .success(let reply?):
-                perform(machine.replyReceived(reply, now: now))
+                var actions = takeActionBuffer()
+                machine.replyReceived(reply, now: now, into: &actions)
+                perform(actions)
+                returnActionBuffer(&actions)
             case .success(nil):
                 if let lost, generation == current { perform(machine.connectionLost(lost, now: now)) }
                 return

@@ -1,7 +1,9 @@
 import CacheCore
 
-/// A command ready for `redisAppendCommandArgv`: every argument packed into one buffer (so the I/O thread
-/// needs one pointer per argument and no per-argument allocation), with the reply shape it expects.
+/// A command ready to write: its arguments already in RESP (`*N\r\n`, then `$len\r\narg\r\n` for each),
+/// packed into one buffer where the command is made, on the caller's thread. A command is one allocation
+/// (the argument arrays it was once built from cost four more per GET), and the I/O thread, or a caller
+/// writing directly, copies its bytes as they are.
 struct RedisCommand: Sendable {
     /// The reply shapes the store's commands accept; anything else is a protocol error.
     enum Expectation: Sendable {
@@ -25,33 +27,31 @@ struct RedisCommand: Sendable {
         case anyReply
     }
 
-    /// All arguments, back to back.
-    let bytes: [UInt8]
-    /// The length of each argument in `bytes`.
-    let lengths: [Int]
+    /// The whole command in RESP.
+    let encoded: [UInt8]
     /// What a well-formed reply looks like.
     let expectation: Expectation
 
     /// Packs `arguments` (binary-safe) for sending.
     init(_ arguments: [[UInt8]], expecting expectation: Expectation) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(arguments.reduce(0) { $0 + $1.count })
-        var lengths: [Int] = []
-        lengths.reserveCapacity(arguments.count)
-        for argument in arguments {
-            bytes.append(contentsOf: argument)
-            lengths.append(argument.count)
-        }
-        self.bytes = bytes
-        self.lengths = lengths
-        self.expectation = expectation
+        var builder = Builder(argumentCount: arguments.count, payloadBytes: arguments.reduce(0) { $0 + $1.count })
+        for argument in arguments { builder.append(argument) }
+        self.init(builder, expecting: expectation)
     }
 
     /// Convenience for textual arguments, which are sent as their UTF-8 bytes.
     init(_ arguments: [String], expecting expectation: Expectation) {
-        self.init(arguments.map { Array($0.utf8) }, expecting: expectation)
+        var builder = Builder(argumentCount: arguments.count, payloadBytes: arguments.reduce(0) { $0 + $1.utf8.count })
+        for argument in arguments { builder.append(argument.utf8) }
+        self.init(builder, expecting: expectation)
     }
 
+    /// The command `builder` holds, which must have every argument it announced.
+    init(_ builder: Builder, expecting expectation: Expectation) {
+        precondition(builder.isComplete, "a Redis command built with fewer arguments than it announced")
+        self.encoded = builder.bytes
+        self.expectation = expectation
+    }
 }
 
 extension RedisCommand.Expectation {

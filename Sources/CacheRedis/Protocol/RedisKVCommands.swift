@@ -8,17 +8,26 @@ enum RedisKVCommands {
     private static let getName = Array("GET".utf8)
     private static let getRangeName = Array("GETRANGE".utf8)
     private static let zero = Array("0".utf8)
-    /// ``CacheConfiguration``'s default `maximumEntryBytes` (1 MiB) as an argument, the limit most reads carry.
-    private static let cachedLimit = (value: 1 << 20, bytes: Array(String(1 << 20).utf8))
 
     static func get(_ key: String, maximumBytes: Int, verify: KVReplyCheck?) -> (command: RedisCommand, limited: Bool) {
         let limited = maximumBytes >= 0 && maximumBytes < Int.max
-        // The constant arguments are shared, not rebuilt: every KV read of the cache makes this command.
-        let arguments: [[UInt8]] = limited
-            ? [getRangeName, Array(key.utf8), zero, maximumBytes == cachedLimit.value ? cachedLimit.bytes : Array(String(maximumBytes).utf8)]
-            : [getName, Array(key.utf8)]
+        // Written straight into the command's one buffer (every KV read of the cache makes this command);
+        // the constant arguments are shared, not rebuilt.
+        let keyBytes = key.utf8
+        var builder: RedisCommand.Builder
+        if limited {
+            builder = RedisCommand.Builder(argumentCount: 4, payloadBytes: getRangeName.count + keyBytes.count + 1 + 20)
+            builder.append(getRangeName)
+            builder.append(keyBytes)
+            builder.append(zero)
+            builder.append(decimal: maximumBytes)
+        } else {
+            builder = RedisCommand.Builder(argumentCount: 2, payloadBytes: getName.count + keyBytes.count)
+            builder.append(getName)
+            builder.append(keyBytes)
+        }
         let expectation: RedisCommand.Expectation = verify.map { .verifiedBulkStringOrNull(maximumBytes: maximumBytes, verify: $0) } ?? .bulkStringOrNull
-        return (RedisCommand(arguments, expecting: expectation), limited)
+        return (RedisCommand(builder, expecting: expectation), limited)
     }
 
     /// The value a `GET`/`GETRANGE` reply carries (`GETRANGE` answers an empty string for a missing key: `nil`).
