@@ -36,6 +36,17 @@ struct LRUStorage {
 
     mutating func get(_ key: String, now: ContinuousClock.Instant) -> MemoryTier.Read? {
         guard let slot = index[key] else { return nil }
+        return read(slot, now: now)
+    }
+
+    /// Like ``get(_:now:)``, but only when the entry was stored from exactly `origin` (non-empty).
+    mutating func get(_ key: String, storedFrom origin: [UInt8], now: ContinuousClock.Instant) -> MemoryTier.Read? {
+        guard let slot = index[key], !origin.isEmpty, nodes[slot].origin == origin else { return nil }
+        return read(slot, now: now)
+    }
+
+    /// The entry in `slot` unless it has expired (then it is dropped), marked most recently used.
+    private mutating func read(_ slot: Int, now: ContinuousClock.Instant) -> MemoryTier.Read? {
         if let expiresAt = nodes[slot].expiresAt, expiresAt <= now {
             unlinkAndFree(slot)
             expirations += 1
@@ -45,12 +56,6 @@ struct LRUStorage {
         return MemoryTier.Read(
             entry: nodes[slot].entry, freshUntil: nodes[slot].freshUntil ?? nodes[slot].expiresAt,
             expiresAt: nodes[slot].expiresAt)
-    }
-
-    /// Like ``get(_:now:)``, but only when the entry was stored from exactly `origin` (non-empty).
-    mutating func get(_ key: String, storedFrom origin: [UInt8], now: ContinuousClock.Instant) -> MemoryTier.Read? {
-        guard let slot = index[key], !origin.isEmpty, nodes[slot].origin == origin else { return nil }
-        return get(key, now: now)
     }
 
     /// Stores `entry` at `key` (replacing what was there, origin included) as the most recently used.

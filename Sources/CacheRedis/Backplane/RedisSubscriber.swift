@@ -12,13 +12,8 @@ import Synchronization
 /// published before it was sent has arrived), reconnects with backoff when the link breaks or a `PING`
 /// stays unanswered for ``BackplanePolicy/maximumStaleness``, and reports all of it as ``BackplaneEvent``s.
 final class RedisSubscriber: BackplaneSubscription {
-    private struct Exit {
-        var exited = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
     private let cancelled = Atomic<Bool>(false)
-    private let exit = Mutex(Exit())
+    private let exit = Mutex(ThreadExit())
 
     /// Whether ``cancel()`` was called.
     var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
@@ -35,11 +30,7 @@ final class RedisSubscriber: BackplaneSubscription {
             endpoint: endpoint, channel: channel, policy: policy, connectTimeout: connectTimeout, logger: subscriberLogger)
         let thread = Thread { [self] in
             RedisSubscriberLoop(settings: settings, subscriber: self, onEvent: onEvent).run()
-            let waiters = exit.withLock { state in
-                state.exited = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
+            let waiters = exit.withLock { $0.markExited() }
             for waiter in waiters { waiter.resume() }
         }
         thread.name = "redis-subscriber"
@@ -49,13 +40,6 @@ final class RedisSubscriber: BackplaneSubscription {
     /// Stops the thread (within about 50 ms: it checks between polls) and waits for it to exit.
     func cancel() async {
         cancelled.store(true, ordering: .releasing)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = exit.withLock { state in
-                if state.exited { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
+        await ThreadExit.wait { waiter in exit.withLock { $0.add(waiter) } }
     }
 }

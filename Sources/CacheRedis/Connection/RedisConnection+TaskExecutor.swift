@@ -11,7 +11,7 @@ extension RedisConnection: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         let (accepted, wake) = state.withLock { state in
-            guard !state.exited else { return (false, false) }
+            guard !state.exit.hasExited else { return (false, false) }
             state.jobs.append(unowned)
             return (true, Self.claimWakeUp(&state))
         }

@@ -44,8 +44,7 @@ final class RedisConnection: Sendable {
         var queue: [PendingCommand] = []
         /// True while the I/O thread sleeps (or is about to) in `poll` and must be woken through the pipe.
         var ioThreadSleeping = false
-        var exited = false
-        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+        var exit = ThreadExit()
         /// Jobs of tasks that prefer this connection's I/O thread as their executor.
         var jobs: [UnownedJob] = []
         /// The deadline guard's slots and state (under this lock, so a caller takes one lock per command).
@@ -108,7 +107,7 @@ final class RedisConnection: Sendable {
             self.wakeWriteDescriptor = sharedLoop.wakeWriteDescriptor
             if sharedLoop.wakeWriteDescriptor < 0 {
                 initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe"))
-                initial.exited = true
+                _ = initial.exit.markExited()
             }
             self.state = Mutex(initial)
             self.deadlineGuard = RedisDeadlineGuard()
@@ -117,7 +116,7 @@ final class RedisConnection: Sendable {
         let ends = Self.makeWakePipe()
         if ends == nil {
             initial.admission = .failingFast(KVError(.unavailable, "could not create a wake-up pipe (errno \(errno))"))
-            initial.exited = true
+            _ = initial.exit.markExited()
         }
         self.wakeReadDescriptor = ends?.read ?? -1
         self.wakeWriteDescriptor = ends?.write ?? -1
@@ -147,7 +146,7 @@ final class RedisConnection: Sendable {
 
     /// Starts the I/O thread (once), unless the wake-up pipe could not be created.
     func start() {
-        let canStart = state.withLock { !$0.exited }
+        let canStart = state.withLock { !$0.exit.hasExited }
         guard canStart else {
             logger.error("redis connection unusable: no wake-up descriptor")
             return
@@ -287,14 +286,7 @@ final class RedisConnection: Sendable {
 
     /// Waits until the I/O thread has exited (after ``requestShutdown()``).
     func waitForExit() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let alreadyExited = state.withLock { state in
-                if state.exited { return true }
-                state.exitWaiters.append(continuation)
-                return false
-            }
-            if alreadyExited { continuation.resume() }
-        }
+        await ThreadExit.wait { waiter in state.withLock { $0.exit.add(waiter) } }
     }
 
     // MARK: - Resolver side
@@ -368,9 +360,7 @@ final class RedisConnection: Sendable {
     /// Called by the I/O thread as it exits: releases ``waitForExit()`` (the pipe is closed in `deinit`).
     func finish() {
         let (waiters, orphanedJobs, wakeGuard) = state.withLock { state in
-            state.exited = true
-            let waiters = state.exitWaiters
-            state.exitWaiters = []
+            let waiters = state.exit.markExited()
             let jobs = state.jobs
             state.jobs = []
             return (waiters, jobs, state.watch.stop())

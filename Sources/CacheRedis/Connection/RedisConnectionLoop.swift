@@ -58,7 +58,7 @@ final class RedisConnectionLoop {
     /// Negative after a spin that caught nothing: that many sleeps follow before the thread spins again,
     /// so a loaded machine does not lose a core to a thread waiting for work that needs that core.
     private var spinCredit = 0
-    /// See ``takeActionBuffer()``.
+    /// See ``performBuffered(_:)``.
     private var spareActions: [Machine.Action] = []
     /// Executor jobs taken but not run yet (they arrived while this iteration ran others).
     private var deferredJobs: [UnownedJob] = []
@@ -202,10 +202,8 @@ final class RedisConnectionLoop {
             let now = clock.now
             lastActivity = now
             startSpinning(now: now)
-            var actions = takeActionBuffer()
-            machine.submit(inbox.queued.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }, now: now, into: &actions)
-            perform(actions)
-            returnActionBuffer(&actions)
+            let submissions = inbox.queued.lazy.map { Machine.Submission(command: $0.command, deadline: $0.slot.deadline, token: $0.slot) }
+            performBuffered { machine.submit(submissions, now: now, into: &$0) }
         }
         perform(machine.tick(now: clock.now))
         if case .open = transport, outputOffset < output.count { flush() }
@@ -306,18 +304,16 @@ final class RedisConnectionLoop {
 
     // MARK: - Actions
 
-    /// The buffer the machine's hot events (a reply, a batch of commands) append their actions to, taken
-    /// out while in use: should ``perform(_:)`` lead to another such event, that one gets a fresh array.
-    private func takeActionBuffer() -> [Machine.Action] {
-        var buffer: [Machine.Action] = []
-        swap(&buffer, &spareActions)
-        return buffer
-    }
-
-    /// Empties `buffer` (releasing what its actions held) and keeps it, capacity and all, for the next event.
-    private func returnActionBuffer(_ buffer: inout [Machine.Action]) {
-        buffer.removeAll(keepingCapacity: true)
-        swap(&buffer, &spareActions)
+    /// Performs the actions a hot event of the machine (a reply, a batch of commands) appends to `event`'s
+    /// buffer: ``spareActions``, taken out while in use (should ``perform(_:)`` lead to another such event,
+    /// that one gets a fresh array), then emptied, releasing what its actions held, and kept with its capacity.
+    private func performBuffered(_ event: (inout [Machine.Action]) -> Void) {
+        var actions: [Machine.Action] = []
+        swap(&actions, &spareActions)
+        event(&actions)
+        perform(actions)
+        actions.removeAll(keepingCapacity: true)
+        swap(&actions, &spareActions)
     }
 
     private func perform(_ actions: [Machine.Action]) {
@@ -540,10 +536,7 @@ final class RedisConnectionLoop {
         while generation == current {
             switch reader.next() {
             case .success(let reply?):
-                var actions = takeActionBuffer()
-                machine.replyReceived(reply, now: now, into: &actions)
-                perform(actions)
-                returnActionBuffer(&actions)
+                performBuffered { machine.replyReceived(reply, now: now, into: &$0) }
             case .success(nil):
                 if let lost, generation == current { perform(machine.connectionLost(lost, now: now)) }
                 return

@@ -27,8 +27,7 @@ final class RedisSharedConnectionLoop: Sendable {
         var joining: [RedisConnection] = []
         var started = false
         var stopping = false
-        var exited = false
-        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+        var exit = ThreadExit()
     }
 
     /// The wake-up pipe's read end, polled by the thread; closed in `deinit` (connections hold the loop).
@@ -89,7 +88,7 @@ final class RedisSharedConnectionLoop: Sendable {
         let neverStarted = state.withLock { state -> Bool in
             state.stopping = true
             if state.started { return false }
-            state.exited = true
+            _ = state.exit.markExited()
             return true
         }
         if neverStarted { return }
@@ -99,14 +98,7 @@ final class RedisSharedConnectionLoop: Sendable {
     /// Asks the thread to exit (see ``requestShutdown()``) and waits until it has.
     func shutdown() async {
         requestShutdown()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let alreadyExited = state.withLock { state in
-                if state.exited { return true }
-                state.exitWaiters.append(continuation)
-                return false
-            }
-            if alreadyExited { continuation.resume() }
-        }
+        await ThreadExit.wait { waiter in state.withLock { $0.exit.add(waiter) } }
     }
 
     private func wake() {
@@ -188,12 +180,7 @@ final class RedisSharedConnectionLoop: Sendable {
         }
         logger.debug("redis shared I/O thread stopped")
         // No connection joins after `stopping` was seen: register refuses them under the same lock.
-        let waiters = state.withLock { state in
-            state.exited = true
-            let waiters = state.exitWaiters
-            state.exitWaiters = []
-            return waiters
-        }
+        let waiters = state.withLock { $0.exit.markExited() }
         for waiter in waiters { waiter.resume() }
     }
 }
